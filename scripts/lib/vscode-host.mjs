@@ -1,0 +1,133 @@
+// A real VS Code host without Electron: code-server (VS Code server + web workbench, Node 24 extension host)
+// driven by Debian's Chromium through playwright-core. Used by the host tests, the e2e tests and `npm run demo`.
+// Facts behind every choice here: ../shared/docs/vscode-host.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import util from 'node:util';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+const NOISE = /open-vsx|Failed to load resource|github|getaddrinfo|vsda|onWillSaveTextDocument|ERR_NAME_NOT_RESOLVED|marketplace/i;
+
+/** Installs (or finds) Node 24 + code-server + Chromium; returns the cache prefix. */
+export function ensureHost() {
+  const r = spawnSync('bash', [join(repoRoot, 'scripts/setup-vscode-host.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error('scripts/setup-vscode-host.sh failed (see above)');
+  return r.stdout.trim().split('\n').pop();
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A temp folder for one run, with isolated HOME-like folders, so nothing lands in $HOME or /tmp. */
+export function makeRunDir(label) {
+  const base = process.env.KC_RUN_TMP || tmpdir();
+  const d = mkdtempSync(join(base, `kube-compliance-${label}-`));
+  for (const sub of ['ud/User', 'ext', 'xdg/config', 'xdg/data', 'xdg/cache', 'tmp', 'home']) mkdirSync(join(d, sub), { recursive: true });
+  return d;
+}
+
+/**
+ * Starts code-server on 127.0.0.1 in its own process group. Returns { url, port, stop(), dir }.
+ * `env` is added to the server's environment, and so to the extension host's (KUBECONFIG, PATH…).
+ */
+export async function startCodeServer({ prefix, runDir, workspace, env = {}, settings = {}, smokeTestDriver = true, port, log = () => {} }) {
+  port = port ?? (await freePort());
+  const userSettings = {
+    'terminal.integrated.gpuAcceleration': 'off', 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'chat.disableAIFeatures': true,
+    'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'window.restoreWindows': 'none',
+    'git.enabled': false, 'extensions.ignoreRecommendations': true, 'workbench.enableExperiments': false,
+    ...settings,
+  };
+  writeFileSync(join(runDir, 'ud/User/settings.json'), JSON.stringify(userSettings, null, 2));
+  writeFileSync(join(runDir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  const node24 = join(prefix, 'node24/node_modules/node/bin');
+  const args = ['--config', join(runDir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
+    '--user-data-dir', join(runDir, 'ud'), '--extensions-dir', join(runDir, 'ext'),
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'];
+  if (smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
+  args.push(workspace);
+  const out = createWriteStream(join(runDir, 'code-server.log'));
+  const child = spawn(join(prefix, 'cs/node_modules/.bin/code-server'), args, {
+    detached: true, // own process group: stop() kills the ptyHost and every other child with it
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PATH: `${node24}:${process.env.PATH}`,
+      XDG_CONFIG_HOME: join(runDir, 'xdg/config'), XDG_DATA_HOME: join(runDir, 'xdg/data'), XDG_CACHE_HOME: join(runDir, 'xdg/cache'),
+      TMPDIR: join(runDir, 'tmp'),
+      ...env,
+    },
+  });
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (exited) throw new Error(`code-server exited at start; see ${join(runDir, 'code-server.log')}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error('code-server did not answer /healthz within 30 s');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  log(`code-server ${url} (pid ${child.pid})`);
+  async function stop() {
+    if (exited) return;
+    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+    for (let i = 0; i < 30; i++) {
+      try { process.kill(-child.pid, 0); } catch { return; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+  }
+  return { url, port, child, stop };
+}
+
+/** Launches Debian's Chromium headless with a throw-away profile. */
+export async function launchBrowser(runDir, { viewport = { width: 1400, height: 900 } } = {}) {
+  const { chromium } = await import('playwright-core');
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const udd = join(runDir, 'chrome');
+  mkdirSync(udd, { recursive: true });
+  const ctx = await chromium.launchPersistentContext(udd, { executablePath, headless: true, args: CHROME_ARGS, viewport });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  return { ctx, page };
+}
+
+/** Forwards the extension host's console (it arrives as ('%c INFO', 'color:…', ...args)) to `onLine`. */
+export function forwardHostConsole(page, onLine) {
+  page.on('console', async (m) => {
+    let v;
+    try { v = await Promise.all(m.args().map((a) => a.jsonValue())); } catch { v = [m.text()]; }
+    if (typeof v[0] === 'string' && v[0].startsWith('%c')) v = v.slice(2);
+    const line = v.length ? util.format(...v) : m.text();
+    if (!NOISE.test(line)) onLine(line);
+  });
+}
+
+export function cleanup(dir) {
+  if (process.env.KC_KEEP_RUN_DIR) return;
+  try { rmSync(dir, { recursive: true, force: true, maxRetries: 3 }); } catch {}
+}
+
+export { homedir };
