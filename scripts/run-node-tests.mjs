@@ -18,7 +18,7 @@ function walk(dir) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
       if (name !== 'node_modules' && name !== 'fixtures') walk(p);
-    } else if (/\.test\.ts$/.test(name)) files.push(relative(process.cwd(), p));
+    } else if (/\.test\.(ts|mjs)$/.test(name)) files.push(relative(process.cwd(), p));
   }
 }
 for (const d of dirs) walk(d);
