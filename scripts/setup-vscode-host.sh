@@ -12,6 +12,9 @@ mkdir -p "$PREFIX"
 cd "$PREFIX"
 export DEBIAN_FRONTEND=noninteractive
 log() { printf '[setup-vscode-host] %s\n' "$*" >&2; }
+# When this runs under `npm run …` (Node 20), npm's own variables leak into the nested installs; code-server's
+# postinstall reads the Node major version from npm_config_user_agent and would refuse. Start the installs clean.
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*'); do unset "$v"; done
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
