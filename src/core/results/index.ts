@@ -1,4 +1,19 @@
 /**
- * Results model (vscode-free, browser-safe: no Node imports). See README "Results" and results-semantics.md.
+ * Results model (vscode-free and browser-safe: no Node imports). Rules: ../shared/docs/results-semantics.md;
+ * overview: README "Results".
  */
 export * from './types';
+export { ReportError, isReportError, type ReportErrorKind } from './errors';
+export { parseReport, DEFAULT_MAX_REPORT_BYTES, type ParseOptions } from './parse';
+export {
+  summarize,
+  summarizeControls,
+  countByStatus,
+  complianceExact,
+  compliancePercent,
+  complianceBand,
+  descriptionOf,
+  severityRank,
+  emptyStatusCounts,
+  emptySeverityCounts,
+} from './summary';

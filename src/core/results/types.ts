@@ -78,6 +78,8 @@ export interface Control {
   readonly impact: number;
   /** severityoverride tag → severity tag → impact band (0.1 / 0.4 / 0.7 / 0.9), lower case. */
   readonly severity: Severity;
+  /** The ROOT layer's severity: what `saf validate threshold` counts per-severity rules on (differs only in overlays). */
+  readonly rootSeverity: Severity;
   /** Heimdall status (inspecjs rules, from the root layer). */
   readonly status: ControlStatus;
   /** InSpec's own control `status` (only with `--enhanced-outcomes`); informational, may disagree with `status`. */
@@ -100,6 +102,8 @@ export interface Control {
   readonly waived: boolean;
   /** Name of the profile holding the top-most layer. */
   readonly profileName: string;
+  /** Index into `Report.profiles` of the top-most layer's profile (threshold rules count only index 0). */
+  readonly profileIndex: number;
   /** Profile names from the top-most layer down to the root (length 1 when not overlaid). */
   readonly layers: readonly string[];
   /** `groups[].id` that lists the control (e.g. `controls/filesystem.rb`), from the top-most profile, else any layer's. */
