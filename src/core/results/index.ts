@@ -17,3 +17,16 @@ export {
   emptyStatusCounts,
   emptySeverityCounts,
 } from './summary';
+export {
+  checkThreshold,
+  parseThresholdYaml,
+  flattenThreshold,
+  thresholdControls,
+  unknownKeyHint,
+  ThresholdError,
+  THRESHOLD_STATUS,
+  type ThresholdStatusName,
+} from './threshold';
+export { compareReports, compareResults } from './compare';
+export { resolveSourceLocation, parseGeneratedId, suffixOf, controlLineRe } from './resolve';
+export { toCsv, toMarkdownSummary, toMarkdownComparison, mdText, CSV_COLUMNS } from './export';

@@ -234,10 +234,15 @@ export interface StatusChange extends ControlRef {
   readonly to: ControlStatus;
 }
 
+/** One result whose status changed (or that exists in only one of the runs). */
 export interface ResultChange {
+  /** The result's `code_desc` in the newer run (the older one's when the result was removed). */
   readonly codeDesc: string;
-  /** undefined: the result is only in the other run. */
+  /** The older run's `code_desc` when it was worded differently (paired by position, see `compareResults`). */
+  readonly previousCodeDesc?: string;
+  /** undefined: the result is only in the newer run. */
   readonly from?: ResultStatus;
+  /** undefined: the result is only in the older run. */
   readonly to?: ResultStatus;
 }
 
@@ -248,7 +253,7 @@ export interface ControlResultChanges extends ControlRef {
 export interface Comparison {
   /** Status changed to Failed (from anything else). */
   readonly newFailures: readonly StatusChange[];
-  /** Status changed from Failed to Passed or Not Applicable. */
+  /** Status changed from Failed to Passed. */
   readonly fixed: readonly StatusChange[];
   /** Every other status change. */
   readonly otherChanges: readonly StatusChange[];
@@ -256,7 +261,7 @@ export interface Comparison {
   readonly statusChanges: readonly StatusChange[];
   readonly added: readonly (ControlRef & { readonly status: ControlStatus })[];
   readonly removed: readonly (ControlRef & { readonly status: ControlStatus })[];
-  /** Controls present in both whose results differ (matched on code_desc, compared on status). */
+  /** Controls present in both runs with at least one result whose status changed (see `compareResults`). */
   readonly resultChanges: readonly ControlResultChanges[];
   readonly compliance: { readonly from: number; readonly to: number; readonly delta: number; readonly fromExact: number; readonly toExact: number };
   readonly summaries: { readonly from: Summary; readonly to: Summary };

@@ -1,0 +1,81 @@
+import { summarize } from './summary';
+import type { Comparison, Control, ControlRef, ControlResultChanges, Report, ResultChange, ResultStatus, StatusChange } from './types';
+
+const ref = (c: Control): ControlRef => ({ key: c.key, id: c.id, ...(c.title !== undefined ? { title: c.title } : {}), severity: c.severity, profileName: c.profileName });
+
+/**
+ * Result-level differences between two runs of one control. A result is identified by its `code_desc`: the n-th result
+ * with a given `code_desc` is paired with the n-th one in the other run. `code_desc` often embeds values that change
+ * between runs ("…interactive user count (1)" → "(0)"), so the results left unpaired are then paired in order of
+ * appearance. A pair counts as a change when its status differs; a result without a partner is a change too
+ * (added or removed). A result that only changed its wording, with the same status, is not a change.
+ */
+export function compareResults(a: Control, b: Control): ResultChange[] {
+  type R = { codeDesc: string; status: ResultStatus; paired: boolean };
+  const xs: R[] = a.results.map((r) => ({ codeDesc: r.codeDesc, status: r.status, paired: false }));
+  const ys: R[] = b.results.map((r) => ({ codeDesc: r.codeDesc, status: r.status, paired: false }));
+  const pairs: Array<[R | undefined, R | undefined]> = [];
+  const byDesc = new Map<string, R[]>();
+  for (const x of xs) {
+    const list = byDesc.get(x.codeDesc);
+    if (list) list.push(x);
+    else byDesc.set(x.codeDesc, [x]);
+  }
+  for (const y of ys) {
+    const x = byDesc.get(y.codeDesc)?.shift();
+    if (x) {
+      x.paired = y.paired = true;
+      pairs.push([x, y]);
+    }
+  }
+  const restX = xs.filter((x) => !x.paired);
+  const restY = ys.filter((y) => !y.paired);
+  for (let i = 0; i < Math.max(restX.length, restY.length); i++) pairs.push([restX[i], restY[i]]);
+  const changes: ResultChange[] = [];
+  for (const [x, y] of pairs) {
+    if (x && y && x.status === y.status) continue;
+    changes.push({
+      codeDesc: (y ?? x)!.codeDesc,
+      ...(x && y && x.codeDesc !== y.codeDesc ? { previousCodeDesc: x.codeDesc } : {}),
+      ...(x ? { from: x.status } : {}),
+      ...(y ? { to: y.status } : {}),
+    });
+  }
+  return changes;
+}
+
+/**
+ * What changed from one run to the next, keyed on (top-most profile name, control id): status changes split into new
+ * failures / fixed / other, controls added and removed, result-level changes, and the compliance delta.
+ */
+export function compareReports(older: Report, newer: Report): Comparison {
+  const before = new Map(older.controls.map((c) => [c.key, c]));
+  const after = new Map(newer.controls.map((c) => [c.key, c]));
+  const statusChanges: StatusChange[] = [];
+  const resultChanges: ControlResultChanges[] = [];
+  const added: Comparison['added'][number][] = [];
+  for (const c of newer.controls) {
+    const old = before.get(c.key);
+    if (!old) {
+      added.push({ ...ref(c), status: c.status });
+      continue;
+    }
+    if (old.status !== c.status) statusChanges.push({ ...ref(c), from: old.status, to: c.status });
+    const changes = compareResults(old, c);
+    if (changes.length) resultChanges.push({ ...ref(c), changes });
+  }
+  const removed = older.controls.filter((c) => !after.has(c.key)).map((c) => ({ ...ref(c), status: c.status }));
+  const from = summarize(older);
+  const to = summarize(newer);
+  return {
+    newFailures: statusChanges.filter((s) => s.to === 'Failed'),
+    fixed: statusChanges.filter((s) => s.from === 'Failed' && s.to === 'Passed'),
+    otherChanges: statusChanges.filter((s) => s.to !== 'Failed' && !(s.from === 'Failed' && s.to === 'Passed')),
+    statusChanges,
+    added,
+    removed,
+    resultChanges,
+    compliance: { from: from.compliance, to: to.compliance, delta: to.compliance - from.compliance, fromExact: from.complianceExact, toExact: to.complianceExact },
+    summaries: { from, to },
+  };
+}
