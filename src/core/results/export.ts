@@ -1,4 +1,4 @@
-import { summarize } from './summary';
+import { profileLabel, summarize } from './summary';
 import type { Comparison, Control, ControlStatus, Report, Severity, StatusChange, Summary } from './types';
 import { CONTROL_STATUSES } from './types';
 
@@ -107,7 +107,7 @@ export function toMarkdownSummary(report: Report, options: { maxListed?: number 
   const counted = s.passed + s.failed + s.notReviewed + s.profileError;
   const target = [report.platform.name, report.platform.release].filter(Boolean).join(' ');
   const out: string[] = [
-    `## ${mdText(p.title ?? p.name)}${p.version ? ` ${mdText(p.version)}` : ''}`,
+    `## ${mdText(profileLabel(p))}${p.version ? ` ${mdText(p.version)}` : ''}`,
     '',
     `**Compliance: ${s.compliance}%** (${s.passed} of ${counted} controls passed; Not Applicable excluded)`,
     '',

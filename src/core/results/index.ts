@@ -16,6 +16,7 @@ export {
   severityRank,
   emptyStatusCounts,
   emptySeverityCounts,
+  profileLabel,
 } from './summary';
 export {
   checkThreshold,

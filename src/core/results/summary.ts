@@ -1,4 +1,4 @@
-import type { Control, ControlStatus, Report, SeverityCounts, StatusCounts, Summary } from './types';
+import type { Control, ControlStatus, ProfileInfo, Report, SeverityCounts, StatusCounts, Summary } from './types';
 import { CONTROL_STATUSES, SEVERITIES } from './types';
 
 export const emptyStatusCounts = (): StatusCounts => ({ Passed: 0, Failed: 0, 'Not Applicable': 0, 'Not Reviewed': 0, 'Profile Error': 0 });
@@ -68,4 +68,9 @@ export function descriptionOf(control: Control, label: string): string | undefin
 /** Severity order helper for sorting (none 0 … critical 4). */
 export function severityRank(s: Control['severity']): number {
   return SEVERITIES.indexOf(s);
+}
+
+/** A profile's display name: its title when it has one worth showing (some overlays say "."), else its name. */
+export function profileLabel(p: ProfileInfo): string {
+  return p.title && /[\p{L}\p{N}]/u.test(p.title) ? p.title : p.name;
 }
