@@ -3,11 +3,14 @@ import { registerCommand, setContext, type CommandContext } from './commands';
 import { AUDITOR_SETUP_MARKDOWN } from './core/auditorSetup';
 import { findExecutable } from './core/executables';
 import { Log } from './log';
+import { registerResults, type ResultsService } from './results/register';
 import { ClustersProvider } from './views/clusters';
 
 /** What `activate` returns: used by the host tests, and by other extensions that want to look in. */
 export interface KubeComplianceApi {
   readonly log: Log;
+  /** The results panel, editor feedback and report loading (issue 4). */
+  readonly results: ResultsService;
 }
 
 export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
@@ -57,8 +60,10 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
     await vscode.window.showTextDocument(doc, { preview: true });
   });
 
+  const results = registerResults(ctx);
+
   log.info('Kube Compliance activated');
-  return { log };
+  return { log, results };
 }
 
 export function deactivate(): void {
