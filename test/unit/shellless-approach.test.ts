@@ -238,7 +238,7 @@ test('the sidecar JSON patch: test resourceVersion, shareProcessNamespace: true,
   assert.equal(c.image, 'busybox:1.36.1-musl');
   assert.deepEqual(c.command, ['/bin/busybox', 'sh', '-c', startupScript({ mode: 'shared' })]);
   assert.deepEqual(c.securityContext.capabilities.add, ['SYS_CHROOT', 'SYS_PTRACE'], 'the web container\'s user is unknown');
-  const after = applyJsonPatch(deployment, ops);
+  const after = applyJsonPatch(deployment as Json, ops);
   assert.equal(after.spec.template.spec.shareProcessNamespace, true);
   assert.deepEqual(after.spec.template.spec.containers.map((x: Json) => x.name), ['web', 'kc-scanner']);
   assert.equal(deployment.spec.template.spec.containers.length, 1, 'the original is not modified');
