@@ -1,5 +1,6 @@
 import { contextualizeEvaluation, type ContextualizedControl, type ExecJSON } from 'inspecjs';
 import { ReportError } from './errors';
+import { findJsonSyntaxError } from './jsonSyntax';
 import type {
   Control,
   ControlDescription,
@@ -30,7 +31,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const describeType = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const mib = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
 
 /**
  * Reads an InSpec / CINC Auditor exec JSON (HDF) report: the file's text, its bytes, or an already parsed object.
@@ -60,13 +61,11 @@ function parseJsonText(input: string | Uint8Array, options: ParseOptions): unkno
 }
 
 function jsonError(text: string, v8Message: string): ReportError {
-  const end = text.trimEnd().length;
-  const m = /at position (\d+)/.exec(v8Message);
-  const pos = m ? Number(m[1]) : /unexpected end/i.test(v8Message) ? end : undefined;
-  if (pos === undefined) return new ReportError('not-json', `not JSON: ${v8Message}`);
-  const before = text.slice(0, pos);
+  const found = findJsonSyntaxError(text);
+  if (!found) return new ReportError('not-json', `not JSON: ${v8Message}`);
+  const before = text.slice(0, found.pos);
   const byte = new TextEncoder().encode(before).length;
-  if (pos >= end || /unterminated string/i.test(v8Message) && !text.slice(pos).includes('\n') && pos >= end - 1) {
+  if (found.truncated) {
     return new ReportError(
       'truncated',
       `not JSON: unexpected end at byte ${byte} — the report file looks truncated (did the scan stop early, or is it still being written?)`,
@@ -75,9 +74,8 @@ function jsonError(text: string, v8Message: string): ReportError {
     );
   }
   const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  const detail = v8Message.replace(/ in JSON at position \d+.*$/, '').replace(/^\w/, (c) => c.toLowerCase());
-  return new ReportError('not-json', `not JSON: ${detail} at byte ${byte} (line ${line}, column ${column})`, undefined, byte);
+  const column = found.pos - before.lastIndexOf('\n');
+  return new ReportError('not-json', `not JSON: ${found.problem} at byte ${byte} (line ${line}, column ${column})`, undefined, byte);
 }
 
 /** Normalised copy of one control, handed to inspecjs (which trusts its input's types). */
