@@ -1,0 +1,78 @@
+// `npm run cluster -- --kubeconfig FILE [--port N] [--scenario demo|scale] [--namespaces N --pods M] [--fault key=value …] [--no-runtime]`
+// Runs the Kubernetes API emulator in the foreground: writes FILE (mode 0600) once serving, prints
+// `READY https://127.0.0.1:PORT`, and on SIGINT/SIGTERM stops every process it started and unmounts everything.
+import { parseFaultFlag, type Faults } from './faults';
+import { runtimeAvailable, startCluster, type StartOptions } from './index';
+
+function usage(msg?: string): never {
+  if (msg) console.error(`error: ${msg}`);
+  console.error('usage: npm run cluster -- --kubeconfig FILE [--port N] [--scenario demo|scale] [--namespaces N] [--pods M] [--fault key=value]… [--no-runtime] [--token-min-seconds N]');
+  console.error('faults: throttle-every=N throttle-burst=N retry-after=S delay-ms=N cut-exec-after-ms=N delete-pod-during-exec-ms=N unreachable-after-ms=N unreachable-for-ms=N');
+  process.exit(2);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const opts: StartOptions = { log: (m) => console.error(`[emulator] ${m}`) };
+  const faults: Faults & { unreachableAfterMs?: number; unreachableForMs?: number } = {};
+  const num = (v: string | undefined, flag: string) => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < 0) usage(`${flag} expects a number`);
+    return n;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--kubeconfig') opts.kubeconfigPath = args[++i];
+    else if (a === '--port') opts.port = num(args[++i], a);
+    else if (a === '--scenario') {
+      const s = args[++i];
+      if (s !== 'demo' && s !== 'scale') usage('--scenario is demo or scale');
+      opts.scenario = s;
+    } else if (a === '--namespaces') opts.namespaces = num(args[++i], a);
+    else if (a === '--pods') opts.pods = num(args[++i], a);
+    else if (a === '--fault') {
+      try {
+        parseFaultFlag(args[++i] ?? '', faults);
+      } catch (e) {
+        usage((e as Error).message);
+      }
+    } else if (a === '--no-runtime') opts.runtime = false;
+    else if (a === '--token-min-seconds') opts.tokenMinExpirationSeconds = num(args[++i], a);
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!opts.kubeconfigPath) usage('--kubeconfig FILE is required');
+  opts.faults = faults;
+  const needsRoot = (opts.scenario ?? 'demo') === 'demo' && opts.runtime !== false && runtimeAvailable();
+  if (needsRoot && process.getuid?.() !== 0) {
+    console.error('error: the emulator runs the demo containers in Linux PID and mount namespaces with chroot, which needs root. Run it as root (e.g. sudo), or use --no-runtime for metadata-only pods, or --scenario scale.');
+    process.exit(1);
+  }
+  const cluster = await startCluster(opts);
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`[emulator] ${sig}: stopping`);
+    const t = setTimeout(() => {
+      console.error('[emulator] stop timed out after 20 s');
+      process.exit(1);
+    }, 20000);
+    try {
+      await cluster.stop();
+    } finally {
+      clearTimeout(t);
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  console.error(`[emulator] scenario ${cluster.scenario}, ${cluster.hasRuntime ? 'real container processes' : 'metadata-only pods'}; kubeconfig ${cluster.kubeconfigPath} (contexts demo-admin, demo-readonly, demo-expired)`);
+  console.log(`READY ${cluster.url}`);
+}
+
+main().catch((e) => {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+});
