@@ -335,9 +335,11 @@ function renderToolbar(): void {
     html`<vscode-textfield class="search" placeholder="Filter: text, nist:AC-6, cci:CCI-000366, tag:gid=V-1" .value=${filter.text ?? ''} @input=${onText} aria-label="Filter controls">
         <span slot="content-before" class="codicon codicon-filter"></span>
       </vscode-textfield>
+      <span class="field-label">Status</span>
       <vscode-multi-select class="statuses" aria-label="Statuses" .value=${[...(filter.statuses ?? [])]} @change=${(e: Event) => applyFilter({ ...filter, statuses: (e.target as unknown as { value: ControlStatus[] }).value })}>
         ${CONTROL_STATUSES.map((s) => html`<vscode-option value=${s}>${s}</vscode-option>`)}
       </vscode-multi-select>
+      <span class="field-label">Severity</span>
       <vscode-multi-select class="severities" aria-label="Severities" .value=${[...(filter.severities ?? [])]} @change=${(e: Event) => applyFilter({ ...filter, severities: (e.target as unknown as { value: Severity[] }).value })}>
         ${SEVERITIES.map((s) => html`<vscode-option value=${s}>${s}</vscode-option>`)}
       </vscode-multi-select>
