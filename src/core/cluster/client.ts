@@ -347,6 +347,8 @@ export class ClusterClient {
       query,
       authApplied: true,
     });
+    // failures become KubeErrors here, so the generated clients throw the same typed errors as `request`
+    if (res.status >= 400) throw this.errorFor(res, describeRequest(rc.getHttpMethod().toString(), url.pathname, query));
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const data = res.body;
