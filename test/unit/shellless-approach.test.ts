@@ -10,6 +10,7 @@ import {
   helperIndex,
   helperName,
   prepareDebugContainer,
+  verifyHelper,
   type HelperCluster,
   type PodChange,
 } from '../../src/core/scan/debugContainer';
@@ -269,7 +270,7 @@ class FakeCluster implements HelperCluster {
   calls: string[] = [];
   patches: Json[][] = [];
   deny = new Set<string>();
-  execReply: (container: string, command: string[]) => Partial<ExecResult> = () => ({ exitCode: 0, stdout: 'kc-ok\n' });
+  execReply: (container: string, command: string[]) => Partial<ExecResult> = () => ({ exitCode: 0, stdout: 'kc-ok:7\n' });
   constructor(public pod: Json, public ns: Json = nsWith()) {}
   async getPodJson() {
     this.calls.push('get pod');
@@ -342,7 +343,7 @@ test('prepareSidecar: installs the wrapper once (after asking), points it at the
     scripts.push(script);
     if (cmd[0] === '/bin/busybox' && script.startsWith('cat ')) return { exitCode: 0, stdout: installed ? '1\n' : '' };
     if (cmd[0] === '/bin/busybox' && script.includes('KC_WRAPPER')) installed = true;
-    return { exitCode: 0, stdout: 'kc-ok\n' };
+    return { exitCode: 0, stdout: 'kc-ok:7\n' };
   };
   let asked = 0;
   const plan = await prepareSidecar(c, { namespace: 'demo', pod: 'distroless-app', container: 'app' }, { confirm: async () => (asked++, true) });
@@ -353,4 +354,16 @@ test('prepareSidecar: installs the wrapper once (after asking), points it at the
   assert.ok(scripts.some((s) => s.includes('/opt/kube-compliance/target') && s.includes('KC_NAME')), 'the target is written');
   await prepareSidecar(c, { namespace: 'demo', pod: 'distroless-app', container: 'app' }, { confirm: async () => assert.fail('installed already: no question') });
   assert.equal(c.patches.length, 0, 'the sidecar approach never patches the pod');
+});
+
+test('verifyHelper: a helper whose /bin/sh is not the wrapper yet is retried, not taken for ready', async () => {
+  const c = new FakeCluster(pod({ eph: [eph('kc-scan-helper')], ephStatus: [running('kc-scan-helper')] }));
+  let n = 0;
+  // the first two answers come from the image's own shell (the startup script is still installing the wrapper)
+  c.execReply = () => (++n <= 2 ? { exitCode: 0, stdout: 'kc-ok:\n' } : { exitCode: 0, stdout: 'kc-ok:1\n' });
+  await prepareDebugContainer(c, { namespace: 'demo', pod: 'distroless-app', container: 'app' }, { confirm: async () => true });
+  assert.equal(n, 3);
+  const never = new FakeCluster(pod({ eph: [eph('kc-scan-helper')], ephStatus: [running('kc-scan-helper')] }));
+  never.execReply = () => ({ exitCode: 0, stdout: 'kc-ok:\n' });
+  await assert.rejects(verifyHelper(never, 'demo', 'distroless-app', 'kc-scan-helper', undefined, 300), /did not install the wrapper/);
 });

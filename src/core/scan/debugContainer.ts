@@ -13,7 +13,7 @@
 import type { ApproachPlan } from './types';
 import type { ContainerRef } from '../cluster/types';
 import type { AccessDecision, AccessAttributes, ExecResult, ExecRunOptions } from '../cluster/client';
-import { WRAPPER_MESSAGE_PREFIX, WRAPPER_UNREACHABLE_EXIT, busyboxShell, selectorFor, startupScript, type TargetSelector } from './helperScript';
+import { TARGET_PID_VARIABLE, WRAPPER_MESSAGE_PREFIX, WRAPPER_UNREACHABLE_EXIT, busyboxShell, selectorFor, startupScript, type TargetSelector } from './helperScript';
 import {
   containerState,
   permissionKey,
@@ -203,12 +203,25 @@ export function explainUnreachable(helper: string, r: Pick<ExecResult, 'exitCode
   return `${helper} could not reach the target (exit ${r.exitCode ?? '?'}${err ? `: ${err}` : ''}).`;
 }
 
-/** Checks that commands sent to the helper really reach the target; throws a ShelllessError saying why not. */
-export async function verifyHelper(cluster: Pick<HelperCluster, 'exec'>, ns: string, pod: string, helper: string, signal?: AbortSignal): Promise<void> {
-  // through the wrapper, exactly as the transports call it
-  const r = await cluster.exec(ns, pod, helper, ['/bin/sh', '-c', 'test -d / && echo kc-ok'], { timeoutMs: 30000, signal });
-  if (r.exitCode === 0 && r.stdout.includes('kc-ok')) return;
-  throw new ShelllessError(explainUnreachable(helper, r), r.exitCode === WRAPPER_UNREACHABLE_EXIT ? 'unreachable' : 'helper-failed');
+/** The readiness command: prints the target PID the wrapper chose (nothing when /bin/sh is not the wrapper yet). */
+export const VERIFY_COMMAND = ['/bin/sh', '-c', `echo "kc-ok:$${TARGET_PID_VARIABLE}"`];
+
+/**
+ * Checks that commands sent to the helper really reach the target, exactly as the transports call it. The helper's
+ * status turns `running` before its startup script has replaced /bin/sh, so a plain shell's answer (no target PID)
+ * means "not yet": retried until `timeoutMs`. Throws a ShelllessError saying why not.
+ */
+export async function verifyHelper(cluster: Pick<HelperCluster, 'exec'>, ns: string, pod: string, helper: string, signal?: AbortSignal, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    checkAbort(signal);
+    const r = await cluster.exec(ns, pod, helper, VERIFY_COMMAND, { timeoutMs: 30000, signal });
+    if (r.exitCode === 0 && /kc-ok:\d+/.test(r.stdout)) return;
+    const notYet = r.exitCode === 0 && r.stdout.includes('kc-ok:');
+    if (!notYet) throw new ShelllessError(explainUnreachable(helper, r), r.exitCode === WRAPPER_UNREACHABLE_EXIT ? 'unreachable' : 'helper-failed');
+    if (Date.now() > deadline) throw new ShelllessError(`${helper} runs, but its startup script did not install the wrapper within ${Math.round(timeoutMs / 1000)} s: check that the image (kubeCompliance.debugContainer.image) has a static busybox at /bin/busybox and a writable /bin.`, 'helper-failed');
+    await new Promise((res) => setTimeout(res, 200));
+  }
 }
 
 /** Polls the pod until the helper runs; throws with the helper's own reason when it fails or time runs out. */

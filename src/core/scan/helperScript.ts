@@ -26,6 +26,8 @@ export const HELPER_SCRIPT_VERSION = 1;
 export const HELPER_DIR = '/opt/kube-compliance';
 /** The wrapper's exit code when it cannot reach the target (as a shell's "cannot execute"). */
 export const WRAPPER_UNREACHABLE_EXIT = 126;
+/** Variable the wrapper exports to every command: the target PID it chose (empty = not run through the wrapper). */
+export const TARGET_PID_VARIABLE = 'KC_SCAN_TARGET_PID';
 /** First words of every message the wrapper prints on stderr, so callers can recognise them. */
 export const WRAPPER_MESSAGE_PREFIX = 'kube-compliance helper:';
 /** Line the startup script prints once the wrapper is in place (followed by ` v<version> pid <pid>`). */
@@ -191,6 +193,8 @@ if ! $BB test -d "$PROC/$T/root/" 2>/dev/null; then
   exit ${WRAPPER_UNREACHABLE_EXIT}
 fi
 H=$PROC/$$/root
+# Tells the extension's readiness check that the command ran through this wrapper (the plain shell leaves it empty).
+export ${TARGET_PID_VARIABLE}=$T
 # Inside the target root only the helper's applets are on PATH (no shell applets: see the startup script).
 export PATH="$H$KC_DIR/bin"
 P=${shQuote(STAT_SHIM)}
