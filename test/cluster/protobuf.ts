@@ -81,3 +81,12 @@ export function decodeSelfSubjectAccessReview(body: Buffer): DecodedSSAR {
   }
   return { apiVersion: str(tm, 1), kind: str(tm, 2), spec };
 }
+
+/** SelfSubjectRulesReview{1:metadata,2:spec{1:namespace}} (`kubectl auth can-i --list`). */
+export function decodeSelfSubjectRulesReview(body: Buffer): { namespace?: string } {
+  if (body.length < 4 || body.subarray(0, 4).toString('latin1') !== 'k8s\0') throw new ProtobufError('missing the k8s protobuf magic');
+  const raw = fields(body.subarray(4)).get(2)?.[0];
+  if (!raw) throw new ProtobufError('no raw object in the protobuf envelope');
+  const specBuf = fields(raw).get(2)?.[0];
+  return { namespace: specBuf ? str(fields(specBuf), 1) : undefined };
+}

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { ContainerRuntime, KObject, StreamTarget } from './contract';
 import type { Faults } from './faults';
 import { containerDefaults, containerStatusFor, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from './objects';
-import { decodeSelfSubjectAccessReview, ProtobufError } from './protobuf';
+import { decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from './protobuf';
 import { Authenticator, Authorizer, type Attributes, type PolicyRule, type UserInfo } from './rbac';
 import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, type ResourceDef } from './resources';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
@@ -645,13 +645,14 @@ export class ApiServer {
 
   private review(def: ResourceDef, user: UserInfo, body: Buffer, contentType: string): KObject {
     if (def.resource === 'selfsubjectreviews') {
+      void body;
       return { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } } };
     }
     let spec: KObject;
     if (contentType.startsWith('application/vnd.kubernetes.protobuf')) {
-      if (def.resource !== 'selfsubjectaccessreviews') throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+      if (def.resource === 'selfsubjectreviews') throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
       try {
-        spec = decodeSelfSubjectAccessReview(body).spec;
+        spec = def.resource === 'selfsubjectrulesreviews' ? decodeSelfSubjectRulesReview(body) : decodeSelfSubjectAccessReview(body).spec;
       } catch (e) {
         if (e instanceof ProtobufError) throw new HttpError(400, 'BadRequest', `the body of the request could not be decoded: ${e.message}`);
         throw e;
