@@ -75,7 +75,7 @@ export function parseCheckOutput(stdout: string, stderr: string, profileRoot: st
     for (const raw of text.split(/\r?\n/)) {
       const m = /^\s*(✖|×|x|!)\s{1,}(.*)$/.exec(raw);
       if (!m) {
-        const v = /^\s*Valid:\s*(true|false)/i.exec(raw);
+        const v = /^\s*Valid\s*:\s*(true|false)/i.exec(raw);
         if (v) valid = v[1].toLowerCase() === 'true';
         continue;
       }

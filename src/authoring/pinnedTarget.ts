@@ -1,0 +1,77 @@
+import * as vscode from 'vscode';
+import { setContext } from '../commands';
+import type { ContainerClassification } from '../core/cluster/types';
+
+/** workspaceState key of the pinned authoring target (a ContainerClassification, plain data). */
+export const PINNED_TARGET_KEY = 'kubeCompliance.authoring.pinnedTarget';
+export const PINNED_CONTEXT_KEY = 'kubeCompliance.authoringTargetPinned';
+
+/** Accepts a ContainerClassification or an explorer tree node holding one (property `classification`). */
+export function toClassification(arg: unknown): ContainerClassification | undefined {
+  const isRef = (v: unknown): v is ContainerClassification =>
+    !!v && typeof v === 'object' && ['context', 'namespace', 'pod', 'container'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string');
+  if (isRef(arg)) return arg;
+  const inner = arg && typeof arg === 'object' ? (arg as { classification?: unknown }).classification : undefined;
+  return isRef(inner) ? inner : undefined;
+}
+
+export function targetLabel(t: Pick<ContainerClassification, 'namespace' | 'pod' | 'container'>): string {
+  return `${t.namespace}/${t.pod}/${t.container}`;
+}
+
+/**
+ * The container authoring runs scan: chosen with "Pin as Authoring Target" on an explorer container node, kept in
+ * workspaceState (per workspace, survives reloads), shown in the status bar.
+ */
+export class PinnedTarget implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<ContainerClassification | undefined>();
+  readonly onDidChange = this.emitter.event;
+  private readonly status: vscode.StatusBarItem;
+
+  constructor(private readonly state: vscode.Memento) {
+    this.status = vscode.window.createStatusBarItem('kubeCompliance.authoringTarget', vscode.StatusBarAlignment.Left, 40);
+    this.status.name = 'Kube Compliance: authoring target';
+    this.status.command = 'kubeCompliance.showPinnedTarget';
+    this.render();
+  }
+
+  get target(): ContainerClassification | undefined {
+    return this.state.get<ContainerClassification>(PINNED_TARGET_KEY);
+  }
+
+  async pin(target: ContainerClassification): Promise<void> {
+    // keep only plain data (a tree node may carry more than the classification)
+    const plain = JSON.parse(JSON.stringify(target)) as ContainerClassification;
+    await this.state.update(PINNED_TARGET_KEY, plain);
+    this.render();
+    this.emitter.fire(plain);
+  }
+
+  async unpin(): Promise<void> {
+    await this.state.update(PINNED_TARGET_KEY, undefined);
+    this.render();
+    this.emitter.fire(undefined);
+  }
+
+  private render(): void {
+    const t = this.target;
+    void setContext(PINNED_CONTEXT_KEY, !!t);
+    if (!t) {
+      this.status.hide();
+      return;
+    }
+    this.status.text = `$(pinned) ${targetLabel(t)}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**Authoring target** (profile runs from the Test Explorer and on save scan this container)\n\n`);
+    md.appendMarkdown(`- context: \`${t.context}\`\n- namespace: \`${t.namespace}\`\n- pod: \`${t.pod}\`\n- container: \`${t.container}\`\n`);
+    if (t.compatibility) md.appendMarkdown(`- ${t.compatibility}${t.approach ? ` (${t.approach})` : ''}\n`);
+    md.appendMarkdown(`\nClick for options.`);
+    this.status.tooltip = md;
+    this.status.show();
+  }
+
+  dispose(): void {
+    this.status.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import { parseCheckOutput, type CheckOutcome } from '../core/profiles/check';
+import { discoverAuditor, runProcess } from '../core/scan/auditor';
+import { findExecutable } from '../core/executables';
+import type { Log } from '../log';
+
+export const CHECK_DIAGNOSTIC_SOURCE = 'Kube Compliance (auditor check)';
+
+/**
+ * `AUDITOR check PROFILE --format json` turned into diagnostics (syntax errors at their file:line). One check per
+ * profile at a time: a newer save supersedes the check in flight. The auditor is found with SCAN's discovery.
+ */
+export class ProfileChecker implements vscode.Disposable {
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('kube-compliance-check');
+  /** Files that got diagnostics from each profile's last check (to clear them next time). */
+  private readonly filesByRoot = new Map<string, Set<string>>();
+  private readonly generation = new Map<string, number>();
+  private auditorPath: Promise<string | undefined> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly log: Log) {
+    this.disposables.push(
+      this.diagnostics,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('kubeCompliance.auditor.path')) this.auditorPath = undefined;
+      }),
+    );
+  }
+
+  private findAuditor(): Promise<string | undefined> {
+    if (!this.auditorPath) {
+      const configuredPath = vscode.workspace.getConfiguration('kubeCompliance').get<string>('auditor.path') || undefined;
+      this.auditorPath = discoverAuditor({ configuredPath, timeoutMs: 20000 })
+        .then((d) => d.auditor?.path)
+        .catch(() => (configuredPath ? findExecutable(configuredPath) : (findExecutable('cinc-auditor') ?? findExecutable('inspec'))));
+    }
+    return this.auditorPath;
+  }
+
+  /** Runs the check for one profile and replaces that profile's check diagnostics. Undefined when no auditor is installed. */
+  async check(profileRoot: string, manifestPath: string): Promise<CheckOutcome | undefined> {
+    const gen = (this.generation.get(profileRoot) ?? 0) + 1;
+    this.generation.set(profileRoot, gen);
+    const auditor = await this.findAuditor();
+    if (!auditor) {
+      this.log.debug('Authoring: no auditor found, skipping `check`');
+      return undefined;
+    }
+    const started = Date.now();
+    const r = await runProcess(auditor, ['check', profileRoot, '--format', 'json'], process.env, 60000);
+    if (this.generation.get(profileRoot) !== gen) return undefined; // superseded by a newer save
+    if (r.error) {
+      this.log.warn(`Authoring: \`${auditor} check\` did not run: ${r.error}`);
+      return undefined;
+    }
+    if (r.code === 172) {
+      this.log.warn('Authoring: `check` needs the Chef licence to be accepted (exit 172); skipping its diagnostics');
+      return undefined;
+    }
+    const outcome = parseCheckOutput(r.stdout, r.stderr, profileRoot);
+    if (outcome.valid === undefined && !outcome.problems.length && r.code !== 0) {
+      this.log.warn(`Authoring: \`check\` exited ${r.code} without output we understand: ${r.stderr.split('\n').slice(-3).join(' ').trim()}`);
+      return outcome;
+    }
+    this.log.info(`Authoring: check ${profileRoot}: ${outcome.valid === false ? 'invalid' : 'valid'}, ${outcome.problems.length} problem(s) in ${Date.now() - started} ms`);
+    this.publish(profileRoot, manifestPath, outcome);
+    return outcome;
+  }
+
+  private publish(root: string, manifestPath: string, outcome: CheckOutcome): void {
+    for (const f of this.filesByRoot.get(root) ?? []) this.diagnostics.delete(vscode.Uri.file(f));
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    for (const p of outcome.problems) {
+      const file = p.file ?? manifestPath;
+      const line = Math.max(0, p.line - 1);
+      const d = new vscode.Diagnostic(
+        new vscode.Range(line, p.column, line, Number.MAX_SAFE_INTEGER),
+        p.message,
+        p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+      );
+      d.source = CHECK_DIAGNOSTIC_SOURCE;
+      if (p.controlId) d.code = p.controlId;
+      const list = byFile.get(file) ?? [];
+      list.push(d);
+      byFile.set(file, list);
+    }
+    for (const [file, list] of byFile) this.diagnostics.set(vscode.Uri.file(file), list);
+    this.filesByRoot.set(root, new Set(byFile.keys()));
+  }
+
+  diagnosticsFor(uri: vscode.Uri): readonly vscode.Diagnostic[] {
+    return this.diagnostics.get(uri) ?? [];
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
