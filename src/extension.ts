@@ -4,13 +4,15 @@ import { AUDITOR_SETUP_MARKDOWN } from './core/auditorSetup';
 import { findExecutable } from './core/executables';
 import { Log } from './log';
 import { registerResults, type ResultsService } from './results/register';
-import { ClustersProvider } from './views/clusters';
+import { registerExplorer, type ExplorerApi } from './views/explorer';
 
 /** What `activate` returns: used by the host tests, and by other extensions that want to look in. */
 export interface KubeComplianceApi {
   readonly log: Log;
   /** The results panel, editor feedback and report loading (issue 4). */
   readonly results: ResultsService;
+  /** The Clusters tree and the shared cluster clients (`explorer.pool.client(context)`) (issue 5). */
+  readonly explorer: ExplorerApi;
 }
 
 export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
@@ -20,10 +22,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
 
   const ctx: CommandContext = { extension: context, log };
 
-  const clusters = new ClustersProvider(log);
-  context.subscriptions.push(clusters, vscode.window.registerTreeDataProvider('kubeCompliance.clusters', clusters));
-  const updateKubeconfigKey = () => void setContext('kubeCompliance.kubeconfigMissing', clusters.load().length === 0);
-  updateKubeconfigKey();
+  const explorer = registerExplorer(ctx);
 
   const updateAuditorKey = () => {
     const configured = vscode.workspace.getConfiguration('kubeCompliance').get<string>('auditor.path');
@@ -34,18 +33,10 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('kubeCompliance.kubeconfig')) {
-        updateKubeconfigKey();
-        clusters.refresh();
-      }
       if (e.affectsConfiguration('kubeCompliance.auditor.path')) updateAuditorKey();
     }),
   );
 
-  registerCommand(ctx, 'kubeCompliance.refresh', () => () => {
-    updateKubeconfigKey();
-    clusters.refresh();
-  });
   registerCommand(ctx, 'kubeCompliance.showLog', ({ log: l }) => () => {
     l.show();
     return true;
@@ -63,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   const results = registerResults(ctx);
 
   log.info('Kube Compliance activated');
-  return { log, results };
+  return { log, results, explorer };
 }
 
 export function deactivate(): void {

@@ -175,7 +175,7 @@ for (const [reason, extra] of [
   test(`Not running: ${reason} → Not running, no RBAC question, no exec`, async () => {
     const { backend, calls } = fake();
     const [c] = await new Classifier(backend).classifyPod(
-      pod('stopped-app', [{ name: 'app', image: 'demo/standard:1', status: { name: 'app', image: 'demo/standard:1', imageID: '', restartCount: 0, ...extra } }]),
+      pod('stopped-app', [{ name: 'app', image: 'demo/standard:1', status: { name: 'app', image: 'demo/standard:1', imageID: "", ...extra } }]),
     );
     assert.equal(c.compatibility, 'Not running');
     assert.match(c.reason, new RegExp(reason));

@@ -1,0 +1,663 @@
+/**
+ * The Clusters tree (`kubeCompliance.clusters`): contexts → namespaces → workload kinds → workloads → pods →
+ * containers, each container with its scan classification. Data comes from the core model (src/core/cluster),
+ * fetched only for expanded nodes; watches keep expanded namespaces current; failures are tree nodes with an
+ * action, logged once, never pop-ups.
+ */
+import * as vscode from 'vscode';
+import { registerCommand, setContext, type CommandContext } from '../commands';
+import { isScannable } from '../core/cluster/classify';
+import type { ContextInfo, WatchHandle } from '../core/cluster/client';
+import { KubeError } from '../core/cluster/errors';
+import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type ContainerSummary, type NamespaceContents, type NamespacePrefs, type PodSummary, type WorkloadKind } from '../core/cluster/model';
+import { ClusterPool } from '../core/cluster/pool';
+import { APPROACH_LABEL, targetUri, type ContainerClassification } from '../core/cluster/types';
+import { registerYamlDocuments, yamlUri, type YamlTarget } from './yamlDocument';
+
+// ---------------------------------------------------------------------------------------------------------------
+// nodes (a discriminated union; one canonical instance per id so refreshes can target them)
+
+interface Base {
+  readonly id: string;
+  readonly context: string;
+}
+export interface ContextNode extends Base {
+  readonly kind: 'context';
+  info: ContextInfo;
+}
+export interface MessageNode extends Base {
+  readonly kind: 'message';
+  label: string;
+  description?: string;
+  tooltip?: string;
+  severity: 'error' | 'warning' | 'info';
+  command?: vscode.Command;
+  error?: KubeError;
+}
+export interface NamespaceNode extends Base {
+  readonly kind: 'namespace';
+  readonly namespace: string;
+  favourite: boolean;
+}
+export interface GroupNode extends Base {
+  readonly kind: 'group';
+  readonly namespace: string;
+  readonly workloadKind: WorkloadKind;
+  count: number;
+}
+export interface WorkloadNode extends Base {
+  readonly kind: 'workload';
+  readonly namespace: string;
+  readonly workloadKind: WorkloadKind;
+  readonly name: string;
+  status: string;
+  pods: PodSummary[];
+}
+export interface PodNode extends Base {
+  readonly kind: 'pod';
+  readonly namespace: string;
+  readonly name: string;
+  summary: PodSummary;
+}
+export interface ContainerNode extends Base {
+  readonly kind: 'container';
+  readonly namespace: string;
+  readonly pod: string;
+  readonly name: string;
+  summary: ContainerSummary;
+  /** Read by `kubeCompliance.scan` (SCAN): the classification of this container. */
+  classification: ContainerClassification;
+}
+export type ExplorerNode = ContextNode | MessageNode | NamespaceNode | GroupNode | WorkloadNode | PodNode | ContainerNode;
+
+const STATE_CONTEXT = 'kubeCompliance.explorer.context';
+const STATE_PREFS = 'kubeCompliance.explorer.namespacePrefs';
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, ExplorerNode>();
+  private readonly parents = new Map<string, ExplorerNode | undefined>();
+  private readonly watches = new Map<string, { handle: WatchHandle; debounce: Debouncer }>();
+  private readonly loggedErrors = new Set<string>();
+
+  constructor(
+    readonly pool: ClusterPool,
+    private readonly state: vscode.Memento,
+    private readonly log: CommandContext['log'],
+  ) {}
+
+  // ---- state: explorer context, filter, favourites
+
+  /** The context the explorer uses (chosen in the tree), else the kubeconfig's current context. */
+  get explorerContext(): string | undefined {
+    const chosen = this.state.get<string>(STATE_CONTEXT);
+    const names = this.safeContexts().map((c) => c.name);
+    if (chosen && names.includes(chosen)) return chosen;
+    return this.pool.kubeconfig.currentContext;
+  }
+
+  async useContext(name: string): Promise<void> {
+    await this.state.update(STATE_CONTEXT, name);
+    this.changed.fire(undefined);
+  }
+
+  prefs(context: string): NamespacePrefs {
+    return this.state.get<Record<string, NamespacePrefs>>(STATE_PREFS, {})[context] ?? {};
+  }
+
+  async setPrefs(context: string, prefs: NamespacePrefs): Promise<void> {
+    const all = { ...this.state.get<Record<string, NamespacePrefs>>(STATE_PREFS, {}) };
+    all[context] = prefs;
+    await this.state.update(STATE_PREFS, all);
+    this.refreshNode(this.nodes.get(ctxId(context)));
+  }
+
+  private safeContexts(): ContextInfo[] {
+    try {
+      return this.pool.contexts();
+    } catch {
+      return [];
+    }
+  }
+
+  // ---- refresh
+
+  /** Refreshes a node (re-fetching its data), or everything (re-reading the kubeconfig). */
+  refresh(node?: ExplorerNode, hard = false): void {
+    if (!node) {
+      this.stopAllWatches();
+      this.nodes.clear();
+      this.parents.clear();
+      this.loggedErrors.clear();
+      this.pool.reload();
+      this.changed.fire(undefined);
+      return;
+    }
+    try {
+      const s = this.pool.get(node.context);
+      if (node.kind === 'context') {
+        s.model.invalidate();
+        if (hard) s.classifier.clear();
+      } else if ('namespace' in node) s.model.invalidate(node.namespace);
+      if (hard && node.kind !== 'context') s.classifier.clear();
+    } catch {
+      // the context is unusable; the refresh shows the error again
+    }
+    this.refreshNode(node.kind === 'message' ? this.parents.get(node.id) : node);
+  }
+
+  private refreshNode(node: ExplorerNode | undefined): void {
+    this.changed.fire(node);
+  }
+
+  // ---- TreeDataProvider
+
+  getParent(node: ExplorerNode): ExplorerNode | undefined {
+    return this.parents.get(node.id);
+  }
+
+  getTreeItem(node: ExplorerNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'context':
+        return this.contextItem(node);
+      case 'message': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = node.description;
+        item.tooltip = node.tooltip;
+        item.command = node.command;
+        item.contextValue = `message.${node.severity}`;
+        item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info', new vscode.ThemeColor(node.severity === 'error' ? 'errorForeground' : node.severity === 'warning' ? 'list.warningForeground' : 'foreground'));
+        return item;
+      }
+      case 'namespace': {
+        const item = new vscode.TreeItem(node.namespace, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.contextValue = node.favourite ? 'namespace.favourite' : 'namespace';
+        item.iconPath = new vscode.ThemeIcon(node.favourite ? 'star-full' : 'symbol-namespace');
+        item.description = node.favourite ? 'favourite' : undefined;
+        return item;
+      }
+      case 'group': {
+        const item = new vscode.TreeItem(WORKLOAD_GROUP_LABEL[node.workloadKind], vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.description = String(node.count);
+        item.contextValue = 'group';
+        item.iconPath = new vscode.ThemeIcon(node.workloadKind === 'Pod' ? 'symbol-class' : 'folder');
+        return item;
+      }
+      case 'workload': {
+        const item = new vscode.TreeItem(node.name, node.pods.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = node.status || `${node.pods.length} pods`;
+        item.tooltip = `${node.workloadKind} ${node.namespace}/${node.name}\n${node.status}`;
+        item.contextValue = 'workload';
+        item.iconPath = new vscode.ThemeIcon(WORKLOAD_ICON[node.workloadKind]);
+        return item;
+      }
+      case 'pod':
+        return this.podItem(node);
+      case 'container':
+        return containerItem(node);
+    }
+  }
+
+  private contextItem(node: ContextNode): vscode.TreeItem {
+    const explorer = this.explorerContext === node.context;
+    const item = new vscode.TreeItem(node.context, explorer ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    const marks = [node.info.current ? 'current' : '', explorer && !node.info.current ? 'explorer' : ''].filter(Boolean);
+    const prefs = this.prefs(node.context);
+    if (prefs.filter) marks.push(`filter: ${prefs.filter}`);
+    item.description = marks.join(' · ') || undefined;
+    item.tooltip = new vscode.MarkdownString(
+      [
+        `**${node.context}**${node.info.current ? ' (current context in the kubeconfig)' : ''}${explorer ? ' — used by the explorer' : ''}`,
+        `- cluster: ${node.info.cluster} (${node.info.server ?? 'no server'})`,
+        `- user: ${node.info.user}`,
+        `- namespace: ${node.info.namespace ?? 'default'}`,
+        prefs.filter ? `- namespace filter: \`${prefs.filter}\`` : '',
+        prefs.favourites?.length ? `- favourites: ${prefs.favourites.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+    item.contextValue = explorer ? 'context.explorer' : 'context';
+    item.iconPath = new vscode.ThemeIcon(explorer ? 'vm-active' : node.info.current ? 'vm-outline' : 'vm');
+    return item;
+  }
+
+  private podItem(node: PodNode): vscode.TreeItem {
+    const s = node.summary;
+    const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    const images = [...new Set(s.containers.filter((c) => c.role === 'app').map((c) => c.image))];
+    item.description = `${s.phase} · ${s.ready}/${s.total} ready${s.restarts ? ` · ${s.restarts} restarts` : ''}${images.length === 1 ? ` · ${images[0]}` : ''}`;
+    item.tooltip = `Pod ${s.namespace}/${s.name}\nPhase: ${s.phase}\nReady: ${s.ready}/${s.total}\nRestarts: ${s.restarts}\nNode: ${s.node ?? '—'}\nImages: ${images.join(', ')}`;
+    item.contextValue = 'pod';
+    item.iconPath = new vscode.ThemeIcon('symbol-method', s.phase === 'Running' && s.ready === s.total ? undefined : new vscode.ThemeColor('list.warningForeground'));
+    return item;
+  }
+
+  async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
+    if (!node) return this.contextChildren();
+    try {
+      switch (node.kind) {
+        case 'context':
+          return await this.namespaceChildren(node);
+        case 'namespace':
+          return await this.groupChildren(node);
+        case 'group':
+          return await this.workloadChildren(node);
+        case 'workload':
+          return this.podNodes(node, node.pods);
+        case 'pod':
+          return await this.containerChildren(node);
+        default:
+          return [];
+      }
+    } catch (err) {
+      return [this.errorNode(node, err)];
+    }
+  }
+
+  private contextChildren(): ExplorerNode[] {
+    let contexts: ContextInfo[];
+    try {
+      const load = this.pool.kubeconfig;
+      for (const w of load.warnings) this.logOnce(w);
+      void setContext('kubeCompliance.kubeconfigMissing', load.files.length === 0);
+      contexts = this.pool.contexts();
+    } catch (err) {
+      return [this.errorNode(undefined, err)];
+    }
+    if (!contexts.length) return []; // the welcome view explains (no kubeconfig), or the file has no contexts
+    return contexts.map((info) => {
+      const n = this.canonical<ContextNode>({ kind: 'context', id: ctxId(info.name), context: info.name, info }, undefined);
+      n.info = info;
+      return n;
+    });
+  }
+
+  private async namespaceChildren(node: ContextNode): Promise<ExplorerNode[]> {
+    const { model } = this.pool.get(node.context);
+    const listing = await model.namespaces();
+    const prefs = this.prefs(node.context);
+    const out: ExplorerNode[] = [];
+    if (listing.fallback) {
+      out.push(this.canonical<MessageNode>({ kind: 'message', id: `${node.id}/!fallback`, context: node.context, label: `Only namespace "${listing.fallback.namespace}"`, description: 'may not list namespaces', tooltip: listing.fallback.reason, severity: 'warning' }, node));
+    }
+    const arranged = arrangeNamespaces(listing.names, prefs);
+    for (const e of arranged) {
+      const n = this.canonical<NamespaceNode>({ kind: 'namespace', id: `${node.id}/ns:${e.name}`, context: node.context, namespace: e.name, favourite: e.favourite }, node);
+      n.favourite = e.favourite;
+      out.push(n);
+    }
+    if (!arranged.length) {
+      out.push(this.canonical<MessageNode>({ kind: 'message', id: `${node.id}/!empty`, context: node.context, label: 'No namespace matches the filter', description: prefs.filter, severity: 'info', command: { command: 'kubeCompliance.setNamespaceFilter', title: 'Set Namespace Filter', arguments: [node] } }, node));
+    }
+    return out;
+  }
+
+  private async groupChildren(node: NamespaceNode): Promise<ExplorerNode[]> {
+    const { model } = this.pool.get(node.context);
+    const contents = await model.namespace(node.namespace);
+    this.ensureWatch(node, contents);
+    const out: ExplorerNode[] = [];
+    for (const w of contents.warnings) out.push(this.canonical<MessageNode>({ kind: 'message', id: `${node.id}/!w:${w}`, context: node.context, label: w, severity: 'warning' }, node));
+    for (const g of contents.groups) {
+      const n = this.canonical<GroupNode>({ kind: 'group', id: `${node.id}/g:${g.kind}`, context: node.context, namespace: node.namespace, workloadKind: g.kind, count: g.workloads.length }, node);
+      n.count = g.workloads.length;
+      out.push(n);
+    }
+    if (!contents.groups.length) out.push(this.canonical<MessageNode>({ kind: 'message', id: `${node.id}/!none`, context: node.context, label: 'No pods or workloads', severity: 'info' }, node));
+    return out;
+  }
+
+  private async workloadChildren(node: GroupNode): Promise<ExplorerNode[]> {
+    const { model } = this.pool.get(node.context);
+    const contents = await model.namespace(node.namespace);
+    const group = contents.groups.find((g) => g.kind === node.workloadKind);
+    if (!group) return [];
+    if (node.workloadKind === 'Pod') return this.podNodes(node, group.workloads.flatMap((w) => w.pods));
+    return group.workloads.map((w) => {
+      const n = this.canonical<WorkloadNode>({ kind: 'workload', id: `${node.id}/w:${w.name}`, context: node.context, namespace: node.namespace, workloadKind: w.kind, name: w.name, status: w.status, pods: w.pods }, node);
+      n.status = w.status;
+      n.pods = w.pods;
+      return n;
+    });
+  }
+
+  private podNodes(parent: ExplorerNode, pods: PodSummary[]): ExplorerNode[] {
+    return pods.map((p) => {
+      const n = this.canonical<PodNode>({ kind: 'pod', id: `${parent.id}/p:${p.name}`, context: parent.context, namespace: p.namespace, name: p.name, summary: p }, parent);
+      n.summary = p;
+      return n;
+    });
+  }
+
+  private async containerChildren(node: PodNode): Promise<ExplorerNode[]> {
+    const { classifier } = this.pool.get(node.context);
+    const classes = await classifier.classifyPod(node.summary.pod);
+    return classes.map((c) => {
+      const summary = node.summary.containers.find((s) => s.name === c.container) ?? { name: c.container, role: c.role, image: c.image, state: 'unknown', ready: false, restarts: 0 };
+      const n = this.canonical<ContainerNode>({ kind: 'container', id: `${node.id}/c:${c.container}`, context: node.context, namespace: node.namespace, pod: node.name, name: c.container, summary, classification: c }, node);
+      n.summary = summary;
+      n.classification = c;
+      return n;
+    });
+  }
+
+  // ---- watches: only for namespaces whose children were fetched; stopped on collapse
+
+  private ensureWatch(node: NamespaceNode, contents: NamespaceContents): void {
+    if (this.watches.has(node.id)) return;
+    let model;
+    try {
+      model = this.pool.get(node.context).model;
+    } catch {
+      return;
+    }
+    const debounce = new Debouncer(() => this.refreshNode(this.nodes.get(node.id)), 400, 3000);
+    const handle = model.watchNamespace(
+      node.namespace,
+      contents.resourceVersion,
+      () => debounce.trigger(),
+      (err) => {
+        this.logOnce(`Stopped watching namespace ${node.namespace} (${node.context}): ${err.message}`);
+        this.watches.delete(node.id);
+      },
+    );
+    this.watches.set(node.id, { handle, debounce });
+  }
+
+  /** Stops the watches under a collapsed node. */
+  collapsed(node: ExplorerNode): void {
+    for (const [id, w] of [...this.watches]) {
+      if (id === node.id || id.startsWith(`${node.id}/`)) {
+        w.handle.dispose();
+        w.debounce.dispose();
+        this.watches.delete(id);
+      }
+    }
+  }
+
+  /** Namespaces being watched (ids), for tests. */
+  get watchedNamespaces(): string[] {
+    return [...this.watches.keys()];
+  }
+
+  private stopAllWatches(): void {
+    for (const w of this.watches.values()) {
+      w.handle.dispose();
+      w.debounce.dispose();
+    }
+    this.watches.clear();
+  }
+
+  // ---- helpers
+
+  private canonical<T extends ExplorerNode>(fresh: T, parent: ExplorerNode | undefined): T {
+    const existing = this.nodes.get(fresh.id) as T | undefined;
+    if (existing && existing.kind === fresh.kind) {
+      this.parents.set(fresh.id, parent);
+      return existing;
+    }
+    this.nodes.set(fresh.id, fresh);
+    this.parents.set(fresh.id, parent);
+    return fresh;
+  }
+
+  private errorNode(parent: ExplorerNode | undefined, err: unknown): MessageNode {
+    const e = err instanceof KubeError ? err : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    const context = parent?.context ?? '';
+    let label = message;
+    let description: string | undefined;
+    let command: vscode.Command | undefined = parent ? { command: 'kubeCompliance.refresh', title: 'Retry', arguments: [parent] } : { command: 'kubeCompliance.refresh', title: 'Retry' };
+    switch (e?.kind) {
+      case 'unreachable':
+        label = `Cannot reach ${e.server ?? 'the API server'}`;
+        description = 'click to retry';
+        break;
+      case 'tls':
+        label = `TLS failure talking to ${e.server ?? 'the API server'}`;
+        description = 'check the cluster CA';
+        command = { command: 'kubeCompliance.showErrorDetails', title: 'Show Details', arguments: [{ message, hint: e.hint, context }] };
+        break;
+      case 'unauthorized':
+        label = `Credentials rejected (401) for ${context || 'this context'}`;
+        description = 'how to refresh them';
+        command = { command: 'kubeCompliance.showErrorDetails', title: 'How to Refresh Credentials', arguments: [{ message, hint: e.hint, context }] };
+        break;
+      case 'forbidden':
+        label = `Forbidden: ${e.request ? `may not ${e.request.verb} ${e.request.resource}${e.request.subresource ? `/${e.request.subresource}` : ''}` : message}`;
+        description = e.request?.namespace ? `in ${e.request.namespace}` : undefined;
+        command = { command: 'kubeCompliance.showErrorDetails', title: 'Show Details', arguments: [{ message, hint: e.hint, context }] };
+        break;
+      case 'timeout':
+        label = `No answer from ${e.server ?? 'the API server'} (timeout)`;
+        description = 'click to retry';
+        break;
+      case 'config':
+        label = message;
+        command = { command: 'kubeCompliance.chooseKubeconfig', title: 'Choose Kubeconfig' };
+        break;
+      default:
+        break;
+    }
+    this.logOnce(`${parent ? `${parent.id}: ` : ''}${message}${e?.hint ? ` — ${e.hint}` : ''}`);
+    const node: MessageNode = { kind: 'message', id: `${parent?.id ?? 'root'}/!error`, context, label, description, tooltip: [message, e?.hint].filter(Boolean).join('\n\n'), severity: 'error', command, error: e };
+    this.nodes.set(node.id, node);
+    this.parents.set(node.id, parent);
+    return node;
+  }
+
+  private logOnce(message: string): void {
+    if (this.loggedErrors.has(message)) return;
+    this.loggedErrors.add(message);
+    this.log.warn(message);
+  }
+
+  dispose(): void {
+    this.stopAllWatches();
+    this.changed.dispose();
+  }
+}
+
+const WORKLOAD_ICON: Record<WorkloadKind, string> = {
+  Deployment: 'layers',
+  StatefulSet: 'database',
+  DaemonSet: 'server-environment',
+  Job: 'play-circle',
+  CronJob: 'watch',
+  ReplicaSet: 'layers',
+  Pod: 'symbol-method',
+};
+
+const WORD_ICON: Record<ContainerClassification['compatibility'], [string, string | undefined]> = {
+  Standard: ['pass', 'testing.iconPassed'],
+  Alpine: ['pass', 'testing.iconPassed'],
+  Minimal: ['warning', 'list.warningForeground'],
+  Distroless: ['package', undefined],
+  Windows: ['circle-slash', 'disabledForeground'],
+  Sandboxed: ['shield', 'list.warningForeground'],
+  'Not running': ['debug-stop', 'disabledForeground'],
+  Forbidden: ['lock', 'errorForeground'],
+};
+
+/** The container's tree item: the description starts with the compatibility word. */
+export function containerDescription(c: ContainerClassification): string {
+  const how = c.approach ? `${APPROACH_LABEL[c.approach]}${c.sidecar ? ` (${c.sidecar})` : ''}` : 'not scannable';
+  const role = c.role === 'app' ? '' : ` · ${c.role}`;
+  return `${c.compatibility} · ${how}${role} · ${c.image}`;
+}
+
+function containerItem(node: ContainerNode): vscode.TreeItem {
+  const c = node.classification;
+  const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.description = containerDescription(c);
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${c.compatibility}**${c.role !== 'app' ? ` (${c.role} container)` : ''} — ${escapeMd(c.reason)}\n\n`);
+  if (c.approach) md.appendMarkdown(`**Approach:** ${APPROACH_LABEL[c.approach]}${c.sidecar ? ` through \`${c.sidecar}\`` : ''}\n\n`);
+  if (c.missing) md.appendMarkdown(`**${c.approach ? 'Limited' : 'Missing'}:** ${escapeMd(c.missing)}\n\n`);
+  md.appendMarkdown(`Image: \`${c.image}\`${c.imageID ? `  \nDigest: \`${c.imageID}\`` : ''}  \nTarget: \`${targetUri(c)}\``);
+  if (node.summary.state !== 'running') md.appendMarkdown(`  \nState: ${node.summary.state}${node.summary.stateReason ? ` (${node.summary.stateReason})` : ''}`);
+  item.tooltip = md;
+  item.contextValue = isScannable(c) ? 'container.scannable' : 'container.unscannable';
+  const [icon, color] = WORD_ICON[c.compatibility];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  return item;
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]<>#|]/g, (m) => `\\${m}`);
+}
+
+function ctxId(context: string): string {
+  return `ctx:${context}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// registration
+
+export interface ExplorerApi {
+  readonly provider: ClustersTreeProvider;
+  readonly treeView: vscode.TreeView<ExplorerNode>;
+  /** The shared cluster clients (one per context): everybody's way to the API. */
+  readonly pool: ClusterPool;
+  /** The context the explorer uses. */
+  readonly activeContext: () => string | undefined;
+}
+
+function readSettings() {
+  const cfg = vscode.workspace.getConfiguration('kubeCompliance');
+  return { kubeconfig: cfg.get<string>('kubeconfig') || undefined, qps: cfg.get<number>('api.qps'), burst: cfg.get<number>('api.burst') };
+}
+
+export function registerExplorer(ctx: CommandContext): ExplorerApi {
+  const { extension, log } = ctx;
+  const pool = new ClusterPool(readSettings());
+  const provider = new ClustersTreeProvider(pool, extension.globalState, log);
+  const treeView = vscode.window.createTreeView('kubeCompliance.clusters', { treeDataProvider: provider, showCollapseAll: true });
+  extension.subscriptions.push(provider, treeView, { dispose: () => pool.dispose() });
+  extension.subscriptions.push(treeView.onDidCollapseElement((e) => provider.collapsed(e.element)));
+
+  const updateKubeconfigKey = () => {
+    let missing = true;
+    try {
+      missing = pool.kubeconfig.files.length === 0;
+    } catch {
+      missing = true;
+    }
+    void setContext('kubeCompliance.kubeconfigMissing', missing);
+  };
+  updateKubeconfigKey();
+
+  extension.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kubeCompliance.kubeconfig') || e.affectsConfiguration('kubeCompliance.api')) {
+        pool.reload(readSettings());
+        provider.refresh();
+        updateKubeconfigKey();
+      }
+    }),
+  );
+
+  registerYamlDocuments(extension, pool);
+
+  const pickContext = async (node?: ExplorerNode): Promise<string | undefined> => {
+    if (node) return node.context;
+    const items = pool.contexts().map((c) => ({ label: c.name, description: [c.current ? 'current' : '', provider.explorerContext === c.name ? 'explorer' : ''].filter(Boolean).join(' · '), detail: c.server }));
+    return (await vscode.window.showQuickPick(items, { title: 'Kubernetes context' }))?.label;
+  };
+
+  registerCommand(ctx, 'kubeCompliance.refresh', () => (node?: ExplorerNode) => {
+    if (!node) updateKubeconfigKey();
+    provider.refresh(node, true);
+  });
+
+  registerCommand(ctx, 'kubeCompliance.useContext', () => async (node?: ExplorerNode) => {
+    const name = await pickContext(node);
+    if (!name) return undefined;
+    await provider.useContext(name);
+    log.info(`Explorer uses context ${name} (the kubeconfig is unchanged)`);
+    return name;
+  });
+
+  registerCommand(ctx, 'kubeCompliance.setNamespaceFilter', () => async (node?: ExplorerNode, value?: string) => {
+    const context = node?.context ?? provider.explorerContext;
+    if (!context) return undefined;
+    const prefs = provider.prefs(context);
+    const filter =
+      value ??
+      (await vscode.window.showInputBox({
+        title: `Namespace filter for ${context}`,
+        prompt: 'Words match parts of names, * and ? are wildcards, !pattern excludes; separate with commas. Empty shows every namespace.',
+        value: prefs.filter ?? '',
+        placeHolder: 'e.g. demo, team-*, !kube-*',
+      }));
+    if (filter === undefined) return undefined;
+    await provider.setPrefs(context, { ...prefs, filter: filter.trim() || undefined });
+    return filter.trim();
+  });
+
+  const favourite = (add: boolean) => () => async (node?: ExplorerNode) => {
+    if (!node || node.kind !== 'namespace') return undefined;
+    const prefs = provider.prefs(node.context);
+    const favs = new Set(prefs.favourites ?? []);
+    if (add) favs.add(node.namespace);
+    else favs.delete(node.namespace);
+    await provider.setPrefs(node.context, { ...prefs, favourites: [...favs] });
+    return [...favs];
+  };
+  registerCommand(ctx, 'kubeCompliance.addFavouriteNamespace', favourite(true));
+  registerCommand(ctx, 'kubeCompliance.removeFavouriteNamespace', favourite(false));
+
+  registerCommand(ctx, 'kubeCompliance.copyTargetUri', () => async (node?: ExplorerNode) => {
+    if (!node || node.kind !== 'container') return undefined;
+    const uri = targetUri(node.classification);
+    await vscode.env.clipboard.writeText(uri);
+    void vscode.window.setStatusBarMessage(`Copied ${uri}`, 3000);
+    return uri;
+  });
+
+  registerCommand(ctx, 'kubeCompliance.showYaml', () => async (node?: ExplorerNode) => {
+    const target = yamlTargetOf(node);
+    if (!target) return undefined;
+    const doc = await vscode.workspace.openTextDocument(yamlUri(target));
+    await vscode.languages.setTextDocumentLanguage(doc, 'yaml');
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return doc.uri.toString();
+  });
+
+  registerCommand(ctx, 'kubeCompliance.showErrorDetails', () => async (details?: { message?: string; hint?: string; context?: string }) => {
+    if (!details?.message) return undefined;
+    const content = [`# Kube Compliance: ${details.context ? `context ${details.context}` : 'cluster error'}`, '', details.message, '', details.hint ? `## What to do\n\n${details.hint}` : '', '', 'Then use **Refresh** in the Clusters view.'].join('\n');
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return content;
+  });
+
+  return { provider, treeView, pool, activeContext: () => provider.explorerContext };
+}
+
+function yamlTargetOf(node: ExplorerNode | undefined): YamlTarget | undefined {
+  if (!node) return undefined;
+  switch (node.kind) {
+    case 'namespace':
+      return { context: node.context, kind: 'Namespace', name: node.namespace };
+    case 'workload':
+      return { context: node.context, namespace: node.namespace, kind: node.workloadKind, name: node.name };
+    case 'pod':
+      return { context: node.context, namespace: node.namespace, kind: 'Pod', name: node.name };
+    case 'container':
+      return { context: node.context, namespace: node.namespace, kind: 'Pod', name: node.pod };
+    default:
+      return undefined;
+  }
+}
