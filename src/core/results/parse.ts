@@ -302,13 +302,7 @@ function effectiveControl(
   usedKeys.add(key);
 
   let groupFile: string | undefined;
-  for (let c: ContextualizedControl | undefined = top; c && !groupFile; c = c.extendsFrom[0]) {
-    const groups = (c.sourcedFrom.data as unknown as Json).groups;
-    if (Array.isArray(groups)) {
-      const g = groups.find((x: unknown) => isObject(x) && Array.isArray(x.controls) && x.controls.includes(id)) as Json | undefined;
-      if (g && typeof g.id === 'string') groupFile = g.id;
-    }
-  }
+  for (let c: ContextualizedControl | undefined = top; c && !groupFile; c = c.extendsFrom[0]) groupFile = groupIndex(c.sourcedFrom.data as unknown as Json).get(id);
 
   const waiverRaw = isObject(raw.waiver_data) ? raw.waiver_data : isObject(rootNorm.raw.waiver_data) ? rootNorm.raw.waiver_data : undefined;
   let waiver: Waiver | undefined;
@@ -351,6 +345,21 @@ function effectiveControl(
     runTime: results.reduce((t, r) => t + (r.runTime ?? 0), 0),
     refs: Array.isArray(raw.refs) ? raw.refs : [],
   };
+}
+
+const groupIndexes = new WeakMap<Json, Map<string, string>>();
+/** control id → `groups[].id` of one profile (first group listing it), built once per profile. */
+function groupIndex(profile: Json): Map<string, string> {
+  let m = groupIndexes.get(profile);
+  if (!m) {
+    m = new Map();
+    for (const g of Array.isArray(profile.groups) ? profile.groups : []) {
+      if (!isObject(g) || typeof g.id !== 'string' || !Array.isArray(g.controls)) continue;
+      for (const id of g.controls) if (typeof id === 'string' && !m.has(id)) m.set(id, g.id);
+    }
+    groupIndexes.set(profile, m);
+  }
+  return m;
 }
 
 function profileInfo(p: Json): ProfileInfo {
