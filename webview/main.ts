@@ -19,6 +19,7 @@ import {
   type OpenSourceResult,
   type PanelComparison,
   type PanelControl,
+  type PanelControlDetail,
   type PanelFilter,
   type PanelPersistedState,
   type PanelReport,
@@ -73,6 +74,8 @@ let comparison: PanelComparison | undefined;
 let showComparison = false;
 let errorBanner: string | undefined;
 let sourceNote: { key: number; result: OpenSourceResult } | undefined;
+/** Details fetched from the host for the report shown (`getDetail`), by control key. */
+let details = new Map<number, PanelControlDetail | Error>();
 let persisted: PanelPersistedState = (vscode.getState() as PanelPersistedState | undefined) ?? {};
 let renderCount = 0;
 
@@ -186,6 +189,7 @@ function snapshot(): PanelSnapshot {
     matchingControls: matching.length,
     selectedId: selected?.id,
     detailTitle: detailEl.querySelector('h2')?.textContent ?? undefined,
+    detailLoaded: !!selected && details.has(selected.key),
   };
 }
 
@@ -197,6 +201,7 @@ function showReport(r: PanelReport, restore?: PanelPersistedState): void {
   report = r;
   index = buildIndex(r.controls);
   orderCache.clear();
+  details = new Map();
   errorBanner = undefined;
   sourceNote = undefined;
   showComparison = false;
@@ -451,12 +456,35 @@ async function openSource(key: number, resultIndex?: number): Promise<void> {
   if (selectedKey === key) renderDetail();
 }
 
+function loadDetail(c: PanelControl): void {
+  const forReport = report;
+  const forDetails = details;
+  request('getDetail', { key: c.key }).then(
+    (d) => {
+      if (report !== forReport) return; // a newer report replaced this one meanwhile
+      forDetails.set(c.key, d);
+    },
+    (err: unknown) => {
+      if (report !== forReport) return;
+      forDetails.set(c.key, err instanceof Error ? err : new Error(String(err)));
+    },
+  ).then(() => {
+    if (report === forReport && selectedKey === c.key) {
+      const started = performance.now();
+      renderDetail();
+      rendered('detail', started);
+    }
+  });
+}
+
 function renderDetail(): void {
   const c = selectedKey !== undefined ? report?.controls[selectedKey] : undefined;
   if (!c) {
     render(report ? html`<div class="empty">Choose a control to see its detail.</div>` : nothing, detailEl);
     return;
   }
+  const d = details.get(c.key);
+  if (d === undefined) loadDetail(c);
   const note = sourceNote?.key === c.key ? sourceNote.result : undefined;
   const notFound = note && !note.opened;
   render(
@@ -477,36 +505,42 @@ function renderDetail(): void {
         ${note ? html`<span class=${note.opened ? 'muted' : 'warning-text'}>${note.opened ? `Opened ${note.path ?? ''}${note.line ? `:${note.line}` : ''}` : note.message ?? 'Source not found in the workspace.'}</span>` : nothing}
       </div>
       ${c.waived && c.waiverJustification ? html`<p class="muted">Waiver: ${c.waiverJustification}</p>` : nothing}
-      ${c.descriptions.map((d) => html`<h3>${descLabel(d.label)}</h3><p class="desc">${d.data}</p>`)}
-      <h3>Results (${c.results.length})</h3>
-      ${c.results.length === 0 ? html`<p class="muted">This control produced no results.</p>` : nothing}
-      <ul class="results">
-        ${c.results.map(
-          (r, i) => html`<li class="result result-${r.status}">
-            <span class="codicon codicon-${RESULT_ICON[r.status] ?? 'question'}" title=${r.status}></span>
-            <div>
-              ${r.status === 'failed' || r.status === 'error'
-                ? html`<button class="link code-desc" title="Open the control's source" @click=${() => void openSource(c.key, i)}>${r.codeDesc}</button>`
-                : html`<span class="code-desc">${r.codeDesc}</span>`}
-              ${r.message ? html`<pre class="message">${r.message}</pre>` : nothing}
-              ${r.backtrace?.length ? html`<details><summary>Backtrace</summary><pre class="message">${r.backtrace.join('\n')}</pre></details>` : nothing}
-            </div>
-          </li>`,
-        )}
-      </ul>
+      ${d === undefined ? html`<p class="muted loading">Loading…</p>` : d instanceof Error ? html`<p class="warning-text">Could not load the detail: ${d.message}</p>` : detailBody(c, d)}
       ${c.tags.length
         ? html`<h3>Tags</h3>
             <table class="tags">
               ${c.tags.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}
             </table>`
         : nothing}
-      <details class="code" ?open=${!!notFound}>
-        <summary>Code${notFound ? ' (embedded in the report)' : ''}</summary>
-        <pre>${c.code}</pre>
-      </details>
+      ${d && !(d instanceof Error)
+        ? html`<details class="code" ?open=${!!notFound}>
+            <summary>Code${notFound ? ' (embedded in the report)' : ''}</summary>
+            <pre>${d.code}</pre>
+          </details>`
+        : nothing}
     </div>`,
     detailEl,
   );
+}
+
+function detailBody(c: PanelControl, d: PanelControlDetail): TemplateResult {
+  return html`${d.descriptions.map((x) => html`<h3>${descLabel(x.label)}</h3><p class="desc">${x.data}</p>`)}
+    <h3>Results (${d.results.length})</h3>
+    ${d.results.length === 0 ? html`<p class="muted">This control produced no results.</p>` : nothing}
+    <ul class="results">
+      ${d.results.map(
+        (r, i) => html`<li class="result result-${r.status}">
+          <span class="codicon codicon-${RESULT_ICON[r.status] ?? 'question'}" title=${r.status}></span>
+          <div>
+            ${r.status === 'failed' || r.status === 'error'
+              ? html`<button class="link code-desc" title="Open the control's source" @click=${() => void openSource(c.key, i)}>${r.codeDesc}</button>`
+              : html`<span class="code-desc">${r.codeDesc}</span>`}
+            ${r.message ? html`<pre class="message">${r.message}</pre>` : nothing}
+            ${r.backtrace?.length ? html`<details><summary>Backtrace</summary><pre class="message">${r.backtrace.join('\n')}</pre></details>` : nothing}
+          </div>
+        </li>`,
+      )}
+    </ul>`;
 }
 
 function descLabel(label: string): string {

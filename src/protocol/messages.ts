@@ -52,10 +52,19 @@ export interface PanelControl {
   readonly cci: readonly string[];
   /** Every tag, values flattened to text. */
   readonly tags: readonly (readonly [string, string])[];
-  readonly descriptions: readonly { readonly label: string; readonly data: string }[];
-  readonly code: string;
   readonly waived: boolean;
   readonly waiverJustification?: string;
+  readonly resultCount: number;
+}
+
+/**
+ * The heavy part of a control (about two thirds of a STIG report's bytes): sent when the control is chosen
+ * (`getDetail` request), so the first render of a 2,000-control report moves a fraction of the data.
+ */
+export interface PanelControlDetail {
+  readonly key: number;
+  readonly descriptions: readonly { readonly label: string; readonly data: string }[];
+  readonly code: string;
   readonly results: readonly PanelResult[];
 }
 
@@ -139,11 +148,14 @@ export interface PanelSnapshot {
   readonly matchingControls: number;
   readonly selectedId?: string;
   readonly detailTitle?: string;
+  /** The chosen control's detail (descriptions, results, code) has arrived and is shown. */
+  readonly detailLoaded?: boolean;
 }
 
 /** Requests the panel sends to the host: method → params and result. */
 export interface PanelRequests {
   openSource: { params: { readonly key: number; readonly resultIndex?: number }; result: OpenSourceResult };
+  getDetail: { params: { readonly key: number }; result: PanelControlDetail };
 }
 /** Requests the host sends to the panel. */
 export interface HostRequests {
@@ -256,6 +268,7 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
     case 'request':
       if (!isInt(x.id) || !isObj(x.params)) return false;
       if (x.method === 'openSource') return isInt(x.params.key) && (x.params.resultIndex === undefined || isInt(x.params.resultIndex));
+      if (x.method === 'getDetail') return isInt(x.params.key);
       return false;
     case 'reply':
       return isInt(x.id) && (x.ok === true || (x.ok === false && typeof x.error === 'string'));

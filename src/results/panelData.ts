@@ -1,7 +1,7 @@
 // Turns the core results model into the plain data the panel renders (src/protocol/messages.ts).
 // No vscode import: benchmarks and unit tests use it as is.
 import type { Comparison, Control, Report, Summary } from '../core/results';
-import type { ControlStatus, PanelComparison, PanelControl, PanelReport, PanelResult, PanelStatusChange, PanelSummary, Severity } from '../protocol/messages';
+import type { ControlStatus, PanelComparison, PanelControl, PanelControlDetail, PanelReport, PanelResult, PanelStatusChange, PanelSummary, Severity } from '../protocol/messages';
 
 const SEVERITY_NAMES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
 
@@ -21,13 +21,23 @@ export function controlFile(c: Control): string {
   return i >= 0 ? ref.slice(i + 1) : ref;
 }
 
-function toPanelControl(c: Control, key: number): PanelControl {
+/** What the detail pane needs beyond the list data (sent on demand). */
+export function toPanelDetail(c: Control, key: number): PanelControlDetail {
   const results: PanelResult[] = c.results.map((r) => {
     const message = [r.exception && r.message && !r.message.includes(r.exception) ? `${r.exception}: ${r.message}` : r.message ?? r.exception, r.skipMessage]
       .filter((s): s is string => !!s)
       .join('\n');
     return { status: r.status, codeDesc: r.codeDesc, message: message || undefined, backtrace: r.backtrace, runTime: r.runTime };
   });
+  return {
+    key,
+    descriptions: c.descriptions.length ? c.descriptions : c.desc ? [{ label: 'default', data: c.desc }] : [],
+    code: c.fullCode ?? c.code,
+    results,
+  };
+}
+
+function toPanelControl(c: Control, key: number): PanelControl {
   return {
     key,
     id: c.id,
@@ -42,11 +52,9 @@ function toPanelControl(c: Control, key: number): PanelControl {
     nist: c.nist,
     cci: c.cci,
     tags: Object.entries(c.tags).map(([k, v]) => [k, tagText(v)] as const),
-    descriptions: c.descriptions.length ? c.descriptions : c.desc ? [{ label: 'default', data: c.desc }] : [],
-    code: c.fullCode ?? c.code,
     waived: c.waived,
     waiverJustification: c.waiver?.justification,
-    results,
+    resultCount: c.results.length,
   };
 }
 

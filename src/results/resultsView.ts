@@ -7,12 +7,14 @@ import {
   type HostRequests,
   type HostToPanel,
   type OpenSourceResult,
+  type PanelControlDetail,
   type PanelFilter,
   type PanelPersistedState,
   type PanelToHost,
   type RenderedCommand,
 } from '../protocol/messages';
 import type { LoadedReport, ComparedReports } from './loader';
+import { toPanelDetail } from './panelData';
 
 /** What a view asks of the extension (implemented by the ResultsService). */
 export interface ResultsViewHost {
@@ -128,7 +130,8 @@ export class ResultsView implements vscode.Disposable {
       }
       case 'request': {
         try {
-          const result = await this.host.openSource(this, msg.params.key, msg.params.resultIndex);
+          const result =
+            msg.method === 'getDetail' ? this.detail(msg.params.key) : await this.host.openSource(this, msg.params.key, msg.params.resultIndex);
           void this.post({ type: 'reply', id: msg.id, ok: true, result });
           return result;
         } catch (err) {
@@ -139,6 +142,12 @@ export class ResultsView implements vscode.Disposable {
         }
       }
     }
+  }
+
+  private detail(key: number): PanelControlDetail {
+    const control = this.current?.report.controls[key];
+    if (!control) throw new Error(`no control #${key} in the report shown`);
+    return toPanelDetail(control, key);
   }
 
   /** Everything the panel needs after (re)loading its page. */

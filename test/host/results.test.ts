@@ -142,7 +142,7 @@ suite('results panel', () => {
     const view = panelView(api);
     await inspectWhen(view, 'the XSS report rendered', (s) => s.matchingControls === 10 && s.text.includes(XSS));
     view.select('fs-04');
-    const snap = await inspectWhen(view, 'fs-04 selected', (s) => s.selectedId === 'fs-04');
+    const snap = await inspectWhen(view, 'fs-04 selected with its detail', (s) => s.selectedId === 'fs-04' && !!s.detailLoaded);
     assert.equal(snap.detailTitle, XSS, 'the title is the literal text');
     assert.ok(snap.text.includes(`<b>${XSS}</b>`), 'the message is the literal text');
     assert.equal(snap.imgElements, 0, 'no <img> element exists in the panel');
@@ -204,7 +204,8 @@ suite('results panel', () => {
     assert.ok(pkg.activationEvents.includes('onWebviewPanel:kubeCompliance.results'));
     const panel = vscode.window.createWebviewPanel('kubeCompliance.results', 'revived', vscode.ViewColumn.One, {});
     const view = await api.results.panel.revive(panel, { reportPath: LOCAL, label: 'revived run', filter: { text: 'fs-', sort: 'id' }, selectedId: 'fs-02' });
-    const snap = await inspectWhen(view, 'the revived panel', (s) => s.selectedId === 'fs-02');
+    const snap = await inspectWhen(view, 'the revived panel', (s) => s.selectedId === 'fs-02' && !!s.detailLoaded);
+    assert.match(snap.text, /chmod 0644 \/etc\/passwd/, 'the fix text of fs-02 is in the detail');
     assert.equal(snap.matchingControls, 4, 'the filter "fs-" matches fs-01..fs-04');
     assert.match(snap.text, /revived run/);
     assert.equal(snap.detailTitle, '/etc/passwd is not writable by group or others');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseReport, summarize } from '../../src/core/results';
 import { isHostToPanel, isPanelFilter, isPanelToHost, isPersistedState } from '../../src/protocol/messages';
-import { controlFile, toPanelReport } from '../../src/results/panelData';
+import { controlFile, toPanelDetail, toPanelReport } from '../../src/results/panelData';
 
 const reports = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'reports');
 
@@ -19,6 +19,7 @@ test('panel → host guard accepts every message the panel sends', () => {
     { type: 'persist', state: { reportPath: '/r.json', filter: { text: 'x', statuses: ['Failed'], severities: ['high'], sort: 'severity', descending: true, groupByFile: true }, selectedId: 'V-1' } },
     { type: 'request', id: 3, method: 'openSource', params: { key: 4 } },
     { type: 'request', id: 3, method: 'openSource', params: { key: 4, resultIndex: 0 } },
+    { type: 'request', id: 4, method: 'getDetail', params: { key: 0 } },
     { type: 'reply', id: 9, ok: true, result: { anything: 1 } },
     { type: 'reply', id: 9, ok: false, error: 'nope' },
   ];
@@ -43,6 +44,7 @@ test('panel → host guard rejects malformed or unknown messages', () => {
     { type: 'request', id: -1, method: 'openSource', params: { key: 1 } },
     { type: 'request', id: 1, method: 'openSource', params: { key: 1.5 } },
     { type: 'request', id: 1, method: 'openSource', params: { key: 1, resultIndex: 'x' } },
+    { type: 'request', id: 1, method: 'getDetail', params: {} },
     { type: 'reply', id: 1, ok: false },
   ];
   for (const m of bad) assert.ok(!isPanelToHost(m), JSON.stringify(m));
@@ -84,15 +86,21 @@ test('the panel data of container-baseline-local carries the counts, files and t
   assert.deepEqual(fs04.nist, ['CM-6']);
   // fs-04 (critical) failed, acct-03 (medium) failed, rt-03 (medium) errored
   assert.deepEqual(panel.summary.failedBySeverity, { critical: 1, high: 0, medium: 2, low: 0, none: 0 });
-  const fs02 = panel.controls.find((c) => c.id === 'fs-02')!;
+  const detail = (id: string) => {
+    const key = panel.controls.find((c) => c.id === id)!.key;
+    return toPanelDetail(report.controls[key], key);
+  };
   // fs-02 declares only `desc 'check'` and `desc 'fix'`; fs-01 a plain `desc` (default)
-  assert.deepEqual(fs02.descriptions.map((d) => d.label), ['check', 'fix']);
-  assert.deepEqual(panel.controls.find((c) => c.id === 'fs-01')!.descriptions.map((d) => d.label), ['default']);
+  assert.deepEqual(detail('fs-02').descriptions.map((d) => d.label), ['check', 'fix']);
+  assert.deepEqual(detail('fs-01').descriptions.map((d) => d.label), ['default']);
+  assert.match(detail('fs-04').code, /^control 'fs-04' do/);
+  assert.equal(panel.controls.find((c) => c.id === 'fs-01')!.resultCount, 2);
   const rt03 = panel.controls.find((c) => c.id === 'rt-03')!;
   assert.equal(rt03.status, 'Profile Error');
-  assert.equal(rt03.results[0].status, 'error');
-  assert.ok(rt03.results[0].backtrace?.length);
-  assert.match(rt03.results[0].message ?? '', /NoMethodError|undefined method/);
+  const rt03d = detail('rt-03');
+  assert.equal(rt03d.results[0].status, 'error');
+  assert.ok(rt03d.results[0].backtrace?.length);
+  assert.match(rt03d.results[0].message ?? '', /NoMethodError|undefined method/);
   assert.equal(panel.summary.platform, 'debian 12.11');
   assert.equal(panel.summary.auditorVersion, '5.24.24');
   assert.deepEqual(panel.summary.profiles, [{ name: 'container-baseline', title: 'Container Baseline (fixture)', version: '0.3.0' }]);

@@ -16,10 +16,8 @@ function control(key: number, id: string, status: ControlStatus, severity: Sever
     nist: [],
     cci: [],
     tags: [],
-    descriptions: [],
-    code: '',
     waived: false,
-    results: [],
+    resultCount: 0,
     ...extra,
   };
 }
