@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { registerCommand, setContext, type CommandContext } from './commands';
+import { registerCommand, type CommandContext } from './commands';
 import { AUDITOR_SETUP_MARKDOWN } from './core/auditorSetup';
-import { findExecutable } from './core/executables';
 import { Log } from './log';
+import { registerAuthoring, type AuthoringService } from './authoring/register';
+import { scanServiceScanner } from './authoring/scanBridge';
 import { registerResults, type ResultsService } from './results/register';
+import { registerScan, type ScanService } from './scan';
 import { registerExplorer, type ExplorerApi } from './views/explorer';
 
 /** What `activate` returns: used by the host tests, and by other extensions that want to look in. */
@@ -11,8 +13,12 @@ export interface KubeComplianceApi {
   readonly log: Log;
   /** The results panel, editor feedback and report loading (issue 4). */
   readonly results: ResultsService;
+  /** Scans as tasks, auditor discovery, profile choice and the Scan runs view (issue 6). */
+  readonly scan: ScanService;
   /** The Clusters tree and the shared cluster clients (`explorer.pool.client(context)`) (issue 5). */
   readonly explorer: ExplorerApi;
+  /** Profile authoring: the profile index, the Test Explorer controller and the pinned target (issue 9). */
+  readonly authoring: AuthoringService;
 }
 
 export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
@@ -23,19 +29,6 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   const ctx: CommandContext = { extension: context, log };
 
   const explorer = registerExplorer(ctx);
-
-  const updateAuditorKey = () => {
-    const configured = vscode.workspace.getConfiguration('kubeCompliance').get<string>('auditor.path');
-    const found = configured ? findExecutable(configured) : findExecutable('cinc-auditor') ?? findExecutable('inspec');
-    void setContext('kubeCompliance.auditorMissing', !found);
-  };
-  updateAuditorKey();
-
-  context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('kubeCompliance.auditor.path')) updateAuditorKey();
-    }),
-  );
 
   registerCommand(ctx, 'kubeCompliance.showLog', ({ log: l }) => () => {
     l.show();
@@ -52,9 +45,11 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   });
 
   const results = registerResults(ctx);
+  const scan = registerScan(ctx);
+  const authoring = registerAuthoring(ctx, { feedback: results.feedback, scanner: scanServiceScanner(() => scan) });
 
   log.info('Kube Compliance activated');
-  return { log, results, explorer };
+  return { log, results, scan, explorer, authoring };
 }
 
 export function deactivate(): void {

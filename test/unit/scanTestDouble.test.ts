@@ -59,7 +59,7 @@ test('exec runs the checks through kubectl exec, writes a schema-valid report an
     // every exec went to the named pod and container, through /bin/sh -c (inspec-v1 style)
     const calls = readFileSync(k.log, 'utf8').trim().split('\n');
     assert.ok(calls.length > 5);
-    for (const c of calls) assert.match(c, /^exec -n demo standard-app -c app -- \/bin\/sh -c /);
+    for (const c of calls) assert.match(c, /^exec (--stdin )?-n demo standard-app -c app -- \/bin\/sh -c /);
     const p = raw.profiles[0];
     assert.deepEqual(p.groups, [
       { id: 'controls/filesystem.rb', controls: ['demo-fs-01', 'demo-fs-02', 'demo-fs-03'] },

@@ -1,0 +1,557 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import type { ApproachKind, ContainerClassification, ContainerRef } from '../core/cluster/types';
+import { APPROACH_LABEL } from '../core/cluster/types';
+import { kubeconfigFiles } from '../core/kubeconfigFiles';
+import { redact } from '../core/redact';
+import { parseReport, summarize } from '../core/results';
+import type { AuditorInfo } from '../core/scan/auditor';
+import { buildExecArgs, displayCommand, isUrlProfile } from '../core/scan/argv';
+import { assessReport, explainExit, type ExitOutcome } from '../core/scan/exitCodes';
+import { minimiseKubeconfig, writePrivateKubeconfig, type PrivateKubeconfig } from '../core/scan/kubeconfig';
+import type { ApproachPlan } from '../core/scan/types';
+import type { Log } from '../log';
+import { AuditorService, type ChefLicenseAnswer } from './auditorService';
+import { ProfilePicker } from './profilePicker';
+import { profileName, RunsView } from './runsView';
+import { AuditorTerminal, TASK_TYPE, type KubeComplianceTaskDefinition, type ProcessOutcome, type ProcessSpec, type RunLifecycle } from './scanTask';
+import { refKey, refLabel, type ProfileChoice, type RunCounts, type RunRecord, type ScanRequest } from './types';
+
+export type { ProfileChoice, RunRecord, ScanRequest } from './types';
+
+/** Turns a classified container into the plan for one approach (SHELL-LESS registers debug-container and sidecar). */
+export type ApproachPlanner = (target: ContainerClassification, token: vscode.CancellationToken) => Promise<ApproachPlan>;
+
+/** Runs before anything is started; throws (with a message that says what to do) to refuse the scan (ACCESS). */
+export type ScanPreflight = (scan: { readonly target: ContainerRef; readonly plan: ApproachPlan; readonly kubeconfigPath?: string }, token: vscode.CancellationToken) => Promise<void>;
+
+export class ScanCancelledError extends Error {
+  override readonly name = 'ScanCancelledError';
+}
+
+/** The Kubernetes API approach: the auditor's transport execs straight into the target container. */
+export function identityPlan(target: Pick<ContainerRef, 'namespace' | 'pod' | 'container'>): ApproachPlan {
+  return { kind: 'kubernetes-api', transportTarget: { namespace: target.namespace, pod: target.pod, container: target.container }, description: 'kubectl exec into the container' };
+}
+
+interface RunInput {
+  readonly id: string;
+  readonly target: ContainerRef;
+  readonly plan: ApproachPlan;
+  readonly choice: ProfileChoice;
+  readonly controls?: readonly string[];
+  readonly kubeconfigPath?: string;
+  readonly terminalKey?: string;
+  readonly showResults: boolean;
+  readonly notify: boolean;
+  auditor?: AuditorInfo;
+  license?: ChefLicenseAnswer;
+}
+
+interface ActiveScan {
+  readonly input: RunInput;
+  terminal?: AuditorTerminal;
+  execution?: vscode.TaskExecution;
+  readonly done: Promise<RunRecord>;
+  readonly settle: (record: RunRecord | undefined, err?: unknown) => void;
+}
+
+/**
+ * Runs scans as `vscode.Task`s (type `kube-compliance`): one auditor process per run, in a terminal, with a
+ * temporary single-context kubeconfig; then interprets the exit code and the JSON report, records the run, and opens
+ * the results panel. The same machinery serves the explorer's Scan command, tasks.json, authoring re-runs (narrowed
+ * `controls`, a shared terminal), scanner identities (`kubeconfigPath`) and helper approaches (`approach`).
+ */
+export class ScanService implements vscode.TaskProvider, vscode.Disposable {
+  private readonly runningChanged = new vscode.EventEmitter<ContainerRef>();
+  /** Fires with the container when a scan of it starts or ends (the explorer shows progress on its node). */
+  readonly onDidChangeRunning = this.runningChanged.event;
+  private readonly finished = new vscode.EventEmitter<RunRecord>();
+  /** Fires with every finished run, whatever its outcome. */
+  readonly onDidFinishRun = this.finished.event;
+  private readonly active = new Map<string, ActiveScan>();
+  private readonly runningCount = new Map<string, number>();
+  private readonly planners = new Map<ApproachKind, ApproachPlanner>();
+  private readonly preflights = new Set<ScanPreflight>();
+  private readonly statusBar: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private slots = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: Log,
+    readonly auditors: AuditorService,
+    readonly profiles: ProfilePicker,
+    readonly runs: RunsView,
+  ) {
+    this.statusBar = vscode.window.createStatusBarItem('kubeCompliance.scanStatus', vscode.StatusBarAlignment.Left, 10);
+    this.statusBar.name = 'Kube Compliance scans';
+    this.statusBar.command = 'kubeCompliance.runs.focus';
+    this.disposables.push(this.statusBar, this.runningChanged, this.finished, vscode.tasks.registerTaskProvider(TASK_TYPE, this));
+  }
+
+  // ------------------------------------------------------------------------------------------- extension points
+
+  /** Registers how containers are reached for an approach other than the Kubernetes API. */
+  registerApproach(kind: ApproachKind, planner: ApproachPlanner): vscode.Disposable {
+    this.planners.set(kind, planner);
+    return new vscode.Disposable(() => {
+      if (this.planners.get(kind) === planner) this.planners.delete(kind);
+    });
+  }
+
+  /** Adds a check that runs before every scan (e.g. RBAC preflight). */
+  registerPreflight(check: ScanPreflight): vscode.Disposable {
+    this.preflights.add(check);
+    return new vscode.Disposable(() => this.preflights.delete(check));
+  }
+
+  /** The plan for a classified container: its approach's planner, or the Kubernetes API identity plan. */
+  async planFor(target: ContainerClassification, token: vscode.CancellationToken = new vscode.CancellationTokenSource().token): Promise<ApproachPlan> {
+    const kind = target.approach;
+    if (!kind) throw new Error(`${refLabel(target)} cannot be scanned: ${target.missing ?? target.reason}`);
+    if (kind === 'kubernetes-api') return identityPlan(target);
+    const planner = this.planners.get(kind);
+    if (!planner) throw new Error(`${refLabel(target)} (${target.compatibility}) needs the ${APPROACH_LABEL[kind]} approach, which no installed component provides in this window.`);
+    return planner(target, token);
+  }
+
+  isRunning(ref: Pick<ContainerRef, 'context' | 'namespace' | 'pod' | 'container'>): boolean {
+    return (this.runningCount.get(refKey(ref)) ?? 0) > 0;
+  }
+
+  /** Runs being executed now (id, target, profile). */
+  get activeRuns(): ReadonlyArray<{ id: string; target: ContainerRef; profile: string }> {
+    return [...this.active.values()].map((a) => ({ id: a.input.id, target: a.input.target, profile: a.input.choice.profile }));
+  }
+
+  // ------------------------------------------------------------------------------------------- run
+
+  /**
+   * Runs one scan as a task and resolves to its run record (also for failed runs: see `outcome`). Rejects before
+   * anything starts when the workspace is untrusted, the auditor is missing, no profile was chosen, or a preflight refused.
+   */
+  async run(request: ScanRequest): Promise<RunRecord> {
+    if (!vscode.workspace.isTrusted) {
+      const message = 'Scans are disabled in this restricted workspace: InSpec profiles are Ruby code that the auditor runs on your machine. Trust the workspace to scan.';
+      void vscode.window.showWarningMessage(`Kube Compliance: ${message}`, 'Manage Workspace Trust').then((c) => {
+        if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+      throw new Error(message);
+    }
+    const token = request.token ?? new vscode.CancellationTokenSource().token;
+    const target: ContainerRef = { context: request.target.context, namespace: request.target.namespace, pod: request.target.pod, container: request.target.container };
+    const plan = request.approach ?? identityPlan(target);
+    const { auditor, license } = await this.auditors.require();
+    const choice = request.profile ?? (await this.profiles.resolve());
+    if (!choice) throw new ScanCancelledError('No profile was chosen, so nothing was scanned.');
+    for (const check of this.preflights) await check({ target, plan, kubeconfigPath: request.kubeconfigPath }, token);
+    if (token.isCancellationRequested) throw new ScanCancelledError('The scan was cancelled before it started.');
+
+    if (request.terminalKey) {
+      // one terminal per key: the previous run with this key ends first
+      for (const a of this.active.values()) {
+        if (a.input.terminalKey === request.terminalKey) {
+          a.terminal?.cancel();
+          await a.done.catch(() => undefined);
+        }
+      }
+    }
+    await this.acquireSlot(token);
+    const input: RunInput = {
+      id: newRunId(),
+      target,
+      plan,
+      choice,
+      controls: request.controls,
+      kubeconfigPath: request.kubeconfigPath,
+      terminalKey: request.terminalKey,
+      showResults: request.showResults !== false,
+      notify: request.notify !== false,
+      auditor,
+      license,
+    };
+    try {
+      const { task, active } = this.createTask(input);
+      this.active.set(input.id, active);
+      const sub = token.onCancellationRequested(() => {
+        active.terminal?.cancel();
+        active.execution?.terminate();
+      });
+      const ended = vscode.tasks.onDidEndTask((e) => {
+        // backstop: VS Code ended the task without ever opening our terminal
+        if (e.execution === active.execution && !active.terminal) this.settle(input.id, undefined, new Error('VS Code ended the scan task before it started.'));
+      });
+      try {
+        try {
+          active.execution = await vscode.tasks.executeTask(task);
+        } catch (err) {
+          this.settle(input.id, undefined, err);
+          throw err;
+        }
+        if (token.isCancellationRequested) {
+          active.terminal?.cancel();
+          active.execution.terminate();
+        }
+        return await vscode.window.withProgress({ location: { viewId: 'kubeCompliance.runs' } }, () => active.done);
+      } finally {
+        sub.dispose();
+        ended.dispose();
+      }
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  /** Cancels one scan in flight (its auditor and kubectl children); earlier results stay. */
+  cancel(id: string): void {
+    const a = this.active.get(id);
+    a?.terminal?.cancel();
+    a?.execution?.terminate();
+  }
+
+  /** Cancels every scan in flight. */
+  cancelAll(): void {
+    for (const a of this.active.values()) {
+      a.terminal?.cancel();
+      a.execution?.terminate();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- tasks.json
+
+  provideTasks(): vscode.Task[] {
+    return [];
+  }
+
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    const d = task.definition as Partial<KubeComplianceTaskDefinition>;
+    if (d.type !== TASK_TYPE || !d.namespace || !d.pod || !d.container || !d.profile) return undefined;
+    const input: RunInput = {
+      id: newRunId(),
+      target: { context: d.context ?? '', namespace: d.namespace, pod: d.pod, container: d.container },
+      plan: identityPlan({ namespace: d.namespace, pod: d.pod, container: d.container }),
+      choice: { profile: this.expandPath(d.profile), inputFile: d.inputFile ? this.expandPath(d.inputFile) : undefined, waiverFile: d.waiverFile ? this.expandPath(d.waiverFile) : undefined },
+      controls: Array.isArray(d.controls) ? d.controls.map(String) : undefined,
+      kubeconfigPath: d.kubeconfig ? this.expandPath(d.kubeconfig) : undefined,
+      showResults: true,
+      notify: true,
+    };
+    const { execution } = this.makeExecution(input);
+    return new vscode.Task(task.definition, task.scope ?? vscode.TaskScope.Workspace, task.name, 'Kube Compliance', execution);
+  }
+
+  // ------------------------------------------------------------------------------------------- internals
+
+  private createTask(input: RunInput): { task: vscode.Task; active: ActiveScan } {
+    const t = input.plan.transportTarget;
+    const def: KubeComplianceTaskDefinition = input.terminalKey
+      ? { type: TASK_TYPE, context: input.target.context, namespace: t.namespace, pod: t.pod, container: t.container, profile: input.choice.profile, runId: `terminal:${input.terminalKey}` }
+      : {
+          type: TASK_TYPE,
+          context: input.target.context,
+          namespace: t.namespace,
+          pod: t.pod,
+          container: t.container,
+          profile: input.choice.profile,
+          ...(input.controls?.length ? { controls: [...input.controls] } : {}),
+          ...(input.choice.inputFile ? { inputFile: input.choice.inputFile } : {}),
+          ...(input.choice.waiverFile ? { waiverFile: input.choice.waiverFile } : {}),
+          ...(input.kubeconfigPath ? { kubeconfig: input.kubeconfigPath } : {}),
+          runId: input.id,
+        };
+    const { execution, active } = this.makeExecution(input);
+    const name = input.terminalKey
+      ? `Kube Compliance: ${input.terminalKey}`
+      : `Scan ${refLabel(input.target)}${input.plan.kind === 'kubernetes-api' ? '' : ` (${APPROACH_LABEL[input.plan.kind]}: ${input.plan.description})`}`;
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const task = new vscode.Task(def, folder ?? vscode.TaskScope.Workspace, name, 'Kube Compliance', execution);
+    task.presentationOptions = {
+      reveal: vscode.TaskRevealKind.Always,
+      panel: input.terminalKey ? vscode.TaskPanelKind.Dedicated : vscode.TaskPanelKind.New,
+      clear: !!input.terminalKey,
+      showReuseMessage: false,
+      echo: false,
+    };
+    return { task, active };
+  }
+
+  private makeExecution(input: RunInput): { execution: vscode.CustomExecution; active: ActiveScan } {
+    let settle!: (r: RunRecord | undefined, err?: unknown) => void;
+    const done = new Promise<RunRecord>((res, rej) => {
+      settle = (r, err) => (r ? res(r) : rej(err instanceof Error ? err : new Error(String(err))));
+    });
+    done.catch(() => undefined);
+    const active: ActiveScan = { input, done, settle };
+    const execution = new vscode.CustomExecution(async () => {
+      this.active.set(input.id, active);
+      const terminal = new AuditorTerminal(this.lifecycle(input));
+      active.terminal = terminal;
+      return terminal;
+    });
+    return { execution, active };
+  }
+
+  private settle(id: string, record: RunRecord | undefined, err?: unknown): void {
+    const a = this.active.get(id);
+    if (!a) return;
+    this.active.delete(id);
+    a.settle(record, err);
+  }
+
+  private lifecycle(input: RunInput): RunLifecycle {
+    let kubeconfig: PrivateKubeconfig | undefined;
+    let resultFile = '';
+    let cwd = '';
+    let started = Date.now();
+    let marked = false;
+    const cleanup = () => {
+      kubeconfig?.dispose();
+      kubeconfig = undefined;
+      if (marked) {
+        marked = false;
+        this.markRunning(input, false);
+      }
+    };
+    return {
+      start: async (): Promise<ProcessSpec> => {
+        started = Date.now();
+        if (!input.auditor) ({ auditor: input.auditor, license: input.license } = await this.auditors.require());
+        const auditor = input.auditor;
+        cwd = this.cwdFor(input.choice.profile);
+        resultFile = join(this.resultsDir(), `${stamp()}-${input.target.namespace}-${input.target.pod}-${input.target.container}-${input.id.slice(-6)}.json`);
+        const args = buildExecArgs({
+          profile: input.choice.profile,
+          target: input.plan.transportTarget,
+          resultFile,
+          enhancedOutcomes: auditor.supportsEnhancedOutcomes,
+          controls: input.controls,
+          inputFile: input.choice.inputFile,
+          waiverFile: input.choice.waiverFile,
+          cwd,
+        });
+        let kubeconfigPath = input.kubeconfigPath;
+        if (!kubeconfigPath) {
+          const override = vscode.workspace.getConfiguration('kubeCompliance').get<string>('kubeconfig') || undefined;
+          const m = minimiseKubeconfig(kubeconfigFiles(override), input.target.context || undefined);
+          kubeconfig = writePrivateKubeconfig(m.yaml);
+          kubeconfigPath = kubeconfig.path;
+        } else if (!existsSync(kubeconfigPath)) {
+          throw new Error(`The kubeconfig ${kubeconfigPath} for this scan does not exist (has the scanner identity been removed?).`);
+        }
+        const sessionMode = vscode.workspace.getConfiguration('kubeCompliance').get<boolean>('transport.sessionMode', false);
+        const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfigPath, TRAIN_K8S_SESSION_MODE: sessionMode ? 'true' : 'false' };
+        if (input.license && input.license !== 'decline') env.CHEF_LICENSE = input.license;
+        else delete env.CHEF_LICENSE;
+        this.markRunning(input, true);
+        marked = true;
+        const display = `KUBECONFIG=${kubeconfig ? '<temporary single-context kubeconfig>' : kubeconfigPath} TRAIN_K8S_SESSION_MODE=${env.TRAIN_K8S_SESSION_MODE} ${displayCommand(auditor.path, args)}`;
+        this.log.info(`scan ${input.id}: ${redact(display)}`);
+        return { executable: auditor.path, args, cwd, env, display };
+      },
+      finish: async (outcome: ProcessOutcome) => {
+        try {
+          const record = await this.interpret(input, outcome, resultFile, cwd, started);
+          return this.complete(input, record);
+        } catch (err) {
+          this.settle(input.id, undefined, err);
+          return { lines: [`Kube Compliance: ${err instanceof Error ? err.message : String(err)}`], exitCode: 1 };
+        } finally {
+          cleanup();
+        }
+      },
+      failed: async (err: unknown) => {
+        cleanup();
+        const message = err instanceof Error ? err.message : String(err);
+        this.log.error(`scan ${input.id} could not start: ${message}`);
+        const record: RunRecord = {
+          ...this.baseRecord(input, started),
+          exitCode: null,
+          outcome: 'error',
+          message: `The scan could not start: ${message}`,
+          resultFile,
+          cwd,
+        };
+        return this.complete(input, record);
+      },
+    };
+  }
+
+  private async complete(input: RunInput, record: RunRecord): Promise<{ lines: string[]; exitCode: number }> {
+    await this.runs.add(record);
+    this.finished.fire(record);
+    this.settle(input.id, record);
+    if (record.reportPath && input.showResults) {
+      try {
+        await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: record.reportPath, cwd: record.cwd, label: `${refLabel(record.target)} · ${profileName(record.profile)}` });
+      } catch (err) {
+        this.log.warn(`results panel: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (input.notify) this.notify(record);
+    const lines = [`Kube Compliance: ${record.message}`];
+    if (record.reportPath) lines.push(`Report: ${record.reportPath}`);
+    const exitCode = record.outcome === 'cancelled' ? 130 : record.reportPath ? (record.exitCode ?? 0) : record.exitCode && record.exitCode !== 0 && record.exitCode !== 100 && record.exitCode !== 101 ? record.exitCode : 1;
+    return { lines, exitCode };
+  }
+
+  private baseRecord(input: RunInput, started: number) {
+    return {
+      id: input.id,
+      target: input.target,
+      transportTarget: input.plan.transportTarget,
+      approach: input.plan.kind,
+      approachDescription: input.plan.description,
+      profile: input.choice.profile,
+      inputFile: input.choice.inputFile,
+      waiverFile: input.choice.waiverFile,
+      controls: input.controls ? [...input.controls] : undefined,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      auditor: { path: input.auditor?.path ?? '', version: input.auditor?.version },
+    };
+  }
+
+  /** Exit code + report → what happened, in words. A report that never reached the target is an error. */
+  private async interpret(input: RunInput, o: ProcessOutcome, resultFile: string, cwd: string, started: number): Promise<RunRecord> {
+    const stderrTail = o.stderr.trim() ? redact(o.stderr.trim().split('\n').slice(-12).join('\n')) : undefined;
+    if (stderrTail) this.log.warn(`scan ${input.id} auditor stderr:\n${stderrTail}`);
+    const base = { ...this.baseRecord(input, started), resultFile, cwd, stderrTail, exitCode: o.code };
+    if (o.cancelled) {
+      // this run's own partial file only; earlier reports are separate files and stay untouched
+      rmSync(resultFile, { force: true });
+      return { ...base, outcome: 'cancelled', message: explainExit(o.code, o.signal, true).message + ' Earlier results are kept.' };
+    }
+    if (o.spawnError) return { ...base, outcome: 'error', message: `The auditor ${input.auditor?.path} could not be started: ${o.spawnError}` };
+    const ex = explainExit(o.code, o.signal);
+    let raw: unknown;
+    let rawError: string | undefined;
+    if (existsSync(resultFile)) {
+      try {
+        raw = JSON.parse(readFileSync(resultFile, 'utf8'));
+      } catch (err) {
+        rawError = `The JSON report is not valid JSON (${err instanceof Error ? err.message : String(err)}).`;
+      }
+    }
+    const assessment = raw !== undefined ? assessReport(raw) : undefined;
+    const stderrHint = stderrTail ? ` The auditor said: ${lastLine(stderrTail)}` : '';
+    if (!ex.completed) {
+      const extra = assessment && !assessment.ok ? ` ${assessment.problem}` : '';
+      return { ...base, outcome: ex.outcome, platform: assessment?.platform, message: `${ex.message}${extra}${stderrHint}` };
+    }
+    if (rawError || !assessment) return { ...base, outcome: 'error', message: `${ex.message} But ${rawError ?? `no JSON report was written to ${resultFile}.`}${stderrHint}` };
+    if (!assessment.ok) return { ...base, outcome: 'error', platform: assessment.platform, message: `Exit ${o.code}, but ${lowerFirst(assessment.problem ?? 'the report shows no result.')}${stderrHint}` };
+    let counts: RunCounts;
+    try {
+      const s = summarize(parseReport(raw));
+      counts = { controls: s.controls, passed: s.passed, failed: s.failed, notApplicable: s.notApplicable, notReviewed: s.notReviewed, error: s.profileError, compliance: s.compliance };
+    } catch (err) {
+      return { ...base, outcome: 'error', platform: assessment.platform, message: `The report could not be read: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return { ...base, outcome: ex.outcome as ExitOutcome, platform: assessment.platform, counts, reportPath: resultFile, message: ex.message };
+  }
+
+  private notify(r: RunRecord): void {
+    const what = `Scan of ${refLabel(r.target)} with ${profileName(r.profile)}`;
+    if (r.counts) {
+      const c = r.counts;
+      const text = `${what}: ${c.passed} passed, ${c.failed} failed${c.error ? `, ${c.error} error` : ''}${c.notApplicable ? `, ${c.notApplicable} not applicable` : ''}${c.notReviewed ? `, ${c.notReviewed} not reviewed` : ''} (compliance ${c.compliance}%). ${r.message}`;
+      void vscode.window.showInformationMessage(`Kube Compliance: ${text}`);
+      return;
+    }
+    if (r.outcome === 'cancelled') {
+      void vscode.window.showInformationMessage(`Kube Compliance: ${what} was cancelled. Earlier results are kept.`);
+      return;
+    }
+    const actions = r.outcome === 'license' ? ['Change Licence Answer', 'Show Log'] : ['Show Log'];
+    void vscode.window.showErrorMessage(`Kube Compliance: ${what} failed. ${r.message}`, ...actions).then(async (c) => {
+      if (c === 'Show Log') this.log.show();
+      if (c === 'Change Licence Answer') {
+        await this.context.globalState.update('kubeCompliance.chefLicense', undefined);
+        await this.auditors.ensureLicense().catch(() => undefined);
+      }
+    });
+  }
+
+  private markRunning(input: RunInput, on: boolean): void {
+    const key = refKey(input.target);
+    const n = (this.runningCount.get(key) ?? 0) + (on ? 1 : -1);
+    if (n > 0) this.runningCount.set(key, n);
+    else this.runningCount.delete(key);
+    this.runs.setActive({ id: input.id, label: refLabel(input.target), profile: input.choice.profile, startedAt: Date.now() }, on);
+    this.runningChanged.fire(input.target);
+    const total = [...this.runningCount.values()].reduce((a, b) => a + b, 0);
+    if (total === 0) this.statusBar.hide();
+    else {
+      this.statusBar.text = total === 1 && on ? `$(loading~spin) Scanning ${refLabel(input.target)}` : `$(loading~spin) ${total} scan${total === 1 ? '' : 's'} running`;
+      this.statusBar.tooltip = 'Kube Compliance: scans in progress. Terminate the task (or close its terminal) to cancel.';
+      this.statusBar.show();
+    }
+  }
+
+  private async acquireSlot(token: vscode.CancellationToken): Promise<void> {
+    const limit = Math.max(1, vscode.workspace.getConfiguration('kubeCompliance').get<number>('scan.concurrency', 2));
+    while (this.slots >= limit) {
+      await new Promise<void>((res) => {
+        this.waiting.push(res);
+        token.onCancellationRequested(() => res());
+      });
+      if (token.isCancellationRequested) throw new ScanCancelledError('The scan was cancelled while it waited for another scan to finish.');
+    }
+    this.slots++;
+  }
+
+  private releaseSlot(): void {
+    this.slots = Math.max(0, this.slots - 1);
+    this.waiting.shift()?.();
+  }
+
+  /** `kubeCompliance.resultsFolder`, else the workspace storage, else global storage; created when missing. */
+  resultsDir(): string {
+    const setting = vscode.workspace.getConfiguration('kubeCompliance').get<string>('resultsFolder')?.trim();
+    const dir = setting ? this.expandPath(setting) : join((this.context.storageUri ?? this.context.globalStorageUri).fsPath, 'results');
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  private expandPath(p: string): string {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    let out = p.replace(/\$\{workspaceFolder\}/g, folder ?? '').replace(/\$\{userHome\}/g, homedir());
+    if (out.startsWith('~/')) out = join(homedir(), out.slice(2));
+    if (isUrlProfile(out) || isAbsolute(out)) return out;
+    return resolve(folder ?? process.cwd(), out);
+  }
+
+  private cwdFor(profile: string): string {
+    if (!isUrlProfile(profile)) {
+      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(profile));
+      if (folder) return folder.uri.fsPath;
+    }
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? (isUrlProfile(profile) ? this.resultsDir() : dirname(profile));
+  }
+
+  dispose(): void {
+    this.cancelAll();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function newRunId(): string {
+  return `run-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '').replace('T', '-').slice(0, 17);
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 300) ?? '';
+}
+
+function lowerFirst(s: string): string {
+  return s ? s[0].toLowerCase() + s.slice(1) : s;
+}
