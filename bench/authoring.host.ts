@@ -42,6 +42,7 @@ export async function run(): Promise<void> {
     await config.update('auditor.path', auditor, vscode.ConfigurationTarget.Global);
     await config.update('authoring.runOnSave', true, vscode.ConfigurationTarget.Global);
     await config.update('authoring.checkOnSave', false, vscode.ConfigurationTarget.Global);
+    for (let i = 0; i < 100 && !(await api.scan.auditors.discover(true)).ready; i++) await new Promise((r) => setTimeout(r, 300));
     const s = api.authoring;
     await s.workspace.whenReady();
     await s.pinned.pin({ context: 'demo-admin', namespace: 'demo', pod: 'standard-app', container: 'app', compatibility: 'Standard', reason: 'bench', approach: 'kubernetes-api', role: 'app', image: 'standard' });
