@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { ContainerRuntime, KObject, StreamTarget } from './contract';
 import type { Faults } from './faults';
 import { containerDefaults, containerStatusFor, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from './objects';
-import { decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from './protobuf';
+import { decodeObject, decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from './protobuf';
 import { Authenticator, Authorizer, type Attributes, type PolicyRule, type UserInfo } from './rbac';
 import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, type ResourceDef } from './resources';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
@@ -273,9 +273,9 @@ export class ApiServer {
         return this.watch(req, res, def, p.namespace, q, p.name);
       case 'create':
         if (p.name) throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-        return sendJson(res, 201, this.create(def, p.namespace, parseJson(body), { dryRun: q.get('dryRun') === 'All' }));
+        return sendJson(res, 201, this.create(def, p.namespace, parseBody(body, req), { dryRun: q.get('dryRun') === 'All' }));
       case 'update':
-        return sendJson(res, 200, this.replace(def, p.namespace, p.name!, parseJson(body), false));
+        return sendJson(res, 200, this.replace(def, p.namespace, p.name!, parseBody(body, req), false));
       case 'patch':
         return sendJson(res, 200, this.patch(def, p.namespace, p.name!, body, req.headers['content-type'] ?? '', false));
       case 'delete':
@@ -554,7 +554,7 @@ export class ApiServer {
     const key = `${def.resource}/${p.subresource}`;
     if (key === 'serviceaccounts/token') {
       if (method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      return sendJson(res, 201, this.tokenRequest(def, p.namespace!, p.name, parseJson(body)));
+      return sendJson(res, 201, this.tokenRequest(def, p.namespace!, p.name, parseBody(body, req)));
     }
     if (key === 'pods/exec' || key === 'pods/attach' || key === 'pods/portforward') {
       throw new HttpError(400, 'BadRequest', 'Upgrade request required');
@@ -819,6 +819,19 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** JSON, or one of the protobuf kinds kubectl sends (see protobuf.ts). */
+function parseBody(body: Buffer, req: IncomingMessage): KObject {
+  if (String(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) {
+    try {
+      return decodeObject(body);
+    } catch (e) {
+      if (e instanceof ProtobufError) throw new HttpError(415, 'UnsupportedMediaType', e.message);
+      throw e;
+    }
+  }
+  return parseJson(body);
 }
 
 function parseJson(body: Buffer): KObject {
