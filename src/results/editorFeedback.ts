@@ -1,6 +1,8 @@
 // Editor feedback from the latest run: a diagnostic on the `control` line of each failed or errored control, and
 // a CodeLens above every `control 'ID' do` with its last status. Reusable by profile authoring:
 // `const fb = new EditorFeedback(); fb.update(report, cwd); … fb.clear();`
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Control, ControlStatus, Report, Severity } from '../core/results';
 import { ReportSources } from './sourceLinks';
@@ -61,7 +63,7 @@ export class EditorFeedback implements vscode.Disposable {
     this.disposables.push(
       this.diagnostics,
       this.lensEmitter,
-      vscode.languages.registerCodeLensProvider([{ scheme: 'file', pattern: '**/*.rb' }, { language: 'ruby' }], provider),
+      vscode.languages.registerCodeLensProvider([{ scheme: 'file', pattern: '**/*.rb' }, { scheme: 'file', language: 'ruby' }], provider),
     );
   }
 
@@ -69,6 +71,7 @@ export class EditorFeedback implements vscode.Disposable {
   async update(report: Report, cwd?: string, label = 'the latest run'): Promise<void> {
     const gen = ++this.generation;
     this.diagnostics.clear();
+    this.profileDirCache.clear();
     this.statusById = new Map(report.controls.map((c) => [c.id, c]));
     this.label = label;
     this.lensEmitter.fire();
@@ -95,6 +98,7 @@ export class EditorFeedback implements vscode.Disposable {
   /** Removes all diagnostics and lenses. */
   clear(): void {
     this.generation++;
+    this.profileDirCache.clear();
     this.diagnostics.clear();
     this.statusById = new Map();
     this.lensEmitter.fire();
@@ -113,8 +117,34 @@ export class EditorFeedback implements vscode.Disposable {
     }
   }
 
+  private readonly profileDirCache = new Map<string, boolean>();
+
+  /** Is the file inside an InSpec profile (a folder up the tree holds an `inspec.yml`)? */
+  private inProfile(file: string): boolean {
+    let dir = path.dirname(file);
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const cached = this.profileDirCache.get(dir);
+      if (cached !== undefined) {
+        for (const d of seen) this.profileDirCache.set(d, cached);
+        return cached;
+      }
+      seen.push(dir);
+      if (existsSync(path.join(dir, 'inspec.yml'))) {
+        for (const d of seen) this.profileDirCache.set(d, true);
+        return true;
+      }
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+    for (const d of seen) this.profileDirCache.set(d, false);
+    return false;
+  }
+
   private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (this.statusById.size === 0) return [];
+    if (doc.uri.scheme !== 'file' || !this.inProfile(doc.uri.fsPath)) return [];
     const out: vscode.CodeLens[] = [];
     for (let i = 0; i < doc.lineCount; i++) {
       const m = CONTROL_LINE.exec(doc.lineAt(i).text);
