@@ -194,7 +194,7 @@ export class ApiServer {
     const n = ++this.requestCount - this.throttleBase;
     let throttle = false;
     if (f.throttleBurst && f.throttleBurst > 0) {
-      f.throttleBurst--;
+      if (--f.throttleBurst === 0) delete f.throttleBurst;
       throttle = true;
     } else if (f.throttleEvery && f.throttleEvery > 0 && n % f.throttleEvery === 0) throttle = true;
     if (throttle) {
@@ -419,8 +419,8 @@ export class ApiServer {
       if (timer) clearTimeout(timer);
       if (bookmark) clearInterval(bookmark);
     };
+    // (not req 'close': an IncomingMessage closes once its body was read)
     res.once('close', done);
-    req.once('close', done);
   }
 
   // ---------------------------------------------------------------- write
