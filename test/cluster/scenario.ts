@@ -99,7 +99,9 @@ export function seedDemo(s: Seeder): PodPlan[] {
   pod(demo, 'minimal-app', { containers: [ctr('app', IMAGES.minimal)] }, { labels: { app: 'minimal-app' } });
   pod(demo, 'distroless-app', { securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 }, containers: [ctr('app', IMAGES.distroless)] }, { labels: { app: 'distroless-app' } });
   pod(demo, 'multi-app', { containers: [ctr('app', IMAGES.standard), ctr('sidecar', IMAGES.alpine)] }, { labels: { app: 'multi-app' }, annotations: { 'kubectl.kubernetes.io/default-container': 'app' } });
-  pod(demo, 'shared-pid-app', { shareProcessNamespace: true, containers: [ctr('app', IMAGES.distroless), ctr('scanner', IMAGES.busybox, { command: SLEEP })] }, { labels: { app: 'shared-pid-app' }, annotations: { 'kubectl.kubernetes.io/default-container': 'app' } });
+  // scanner: a scanner sidecar as users configure one. Reading app's root (uid 65532 from its image) from root needs
+  // CAP_SYS_PTRACE (kernel ptrace access check), so it adds it, like Kube Compliance's own kc-scanner sidecar.
+  pod(demo, 'shared-pid-app', { shareProcessNamespace: true, containers: [ctr('app', IMAGES.distroless), ctr('scanner', IMAGES.busybox, { command: SLEEP, securityContext: { capabilities: { add: ['SYS_PTRACE'] } } })] }, { labels: { app: 'shared-pid-app' }, annotations: { 'kubectl.kubernetes.io/default-container': 'app' } });
   pod(demo, 'stopped-app', { containers: [ctr('app', IMAGES.standard, { command: ['/bin/sh', '-c', 'echo "config file /etc/app/config.yaml not found" >&2; exit 1'] })] }, { labels: { app: 'stopped-app' } });
   pod(demo, 'windows-app', { nodeSelector: { 'kubernetes.io/os': 'windows' }, tolerations: [{ key: 'os', operator: 'Equal', value: 'windows', effect: 'NoSchedule' }], containers: [ctr('app', IMAGES.windows, { command: ['cmd.exe', '/c', 'ping -t localhost > NUL'] })] }, { labels: { app: 'windows-app' } });
   pod(
