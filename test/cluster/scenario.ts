@@ -97,7 +97,9 @@ export function seedDemo(s: Seeder): PodPlan[] {
   pod(demo, 'standard-app', { containers: [ctr('app', IMAGES.standard)] }, { labels: { app: 'standard-app' } });
   pod(demo, 'alpine-app', { containers: [ctr('app', IMAGES.alpine)] }, { labels: { app: 'alpine-app' } });
   pod(demo, 'minimal-app', { containers: [ctr('app', IMAGES.minimal)] }, { labels: { app: 'minimal-app' } });
-  pod(demo, 'distroless-app', { securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 }, containers: [ctr('app', IMAGES.distroless)] }, { labels: { app: 'distroless-app' } });
+  // runAsUser on the container, not the pod: a pod-level runAsUser would also apply to `kubectl debug` helpers, which
+  // then could not chroot (as on a real cluster).
+  pod(demo, 'distroless-app', { containers: [ctr('app', IMAGES.distroless, { securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 } })] }, { labels: { app: 'distroless-app' } });
   pod(demo, 'multi-app', { containers: [ctr('app', IMAGES.standard), ctr('sidecar', IMAGES.alpine)] }, { labels: { app: 'multi-app' }, annotations: { 'kubectl.kubernetes.io/default-container': 'app' } });
   // scanner: a scanner sidecar as users configure one. Reading app's root (uid 65532 from its image) from root needs
   // CAP_SYS_PTRACE (kernel ptrace access check), so it adds it, like Kube Compliance's own kc-scanner sidecar.
