@@ -37,7 +37,10 @@ export class AuditorService implements vscode.Disposable {
     this.disposables.push(
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kubeCompliance.auditor.path')) void this.discover(true);
+        if (e.affectsConfiguration('kubeCompliance.auditor.path')) {
+          this.cached = undefined;
+          void this.discover(true);
+        }
       }),
     );
   }
@@ -48,8 +51,9 @@ export class AuditorService implements vscode.Disposable {
 
   /** Runs discovery (or returns the cached answer) and updates the welcome view's context key. */
   discover(force = false): Promise<AuditorDiscovery> {
-    if (!force && this.cached && Date.now() - this.cached.at < CACHE_MS) return Promise.resolve(this.cached.discovery);
+    // a discovery in flight is newer than the cache (e.g. started by a settings change)
     if (this.pending && !force) return this.pending;
+    if (!force && this.cached && Date.now() - this.cached.at < CACHE_MS) return Promise.resolve(this.cached.discovery);
     const configuredPath = vscode.workspace.getConfiguration('kubeCompliance').get<string>('auditor.path') || undefined;
     const env = { ...process.env };
     const answer = this.licenseAnswer();

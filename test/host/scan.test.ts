@@ -1,0 +1,238 @@
+// Scanning in the real VS Code host against the emulator's demo cluster (the harness starts it and sets KUBECONFIG),
+// with the TEST-DOUBLE auditor (test/fixtures/test-double-auditor.mjs) as kubeCompliance.auditor.path. The double
+// really runs the profile's checks in the container through kubectl exec; expected values come from the demo-baseline
+// profile and the demo images (Debian-like standard-app running as root, no /etc/kube-compliance/approved).
+import * as assert from 'node:assert';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { KubeComplianceApi } from '../../src/extension';
+import type { RunRecord } from '../../src/scan/types';
+import { activateExtension, EXTENSION_ID, waitFor } from './util';
+
+const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+const DOUBLE = () => join(extRoot(), 'test/fixtures/test-double-auditor.mjs');
+const PROFILE = () => join(extRoot(), 'test/fixtures/profiles/demo-baseline');
+const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
+
+function currentContext(): string {
+  const kc = process.env.KUBECONFIG;
+  assert.ok(kc && existsSync(kc), 'the harness sets KUBECONFIG to the demo cluster');
+  const m = /^current-context:\s*"?([^"\n]+)"?/m.exec(readFileSync(kc, 'utf8'));
+  return m ? m[1].trim() : 'demo-admin';
+}
+
+const target = () => ({ context: currentContext(), namespace: 'demo', pod: 'standard-app', container: 'app' });
+
+/** Private kubeconfig folders of scans started by this extension host. */
+function scanTempDirs(): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith(`kube-compliance-scan-${process.pid}-`));
+}
+
+/** Processes whose environment points KUBECONFIG into `dir` (the auditor and every kubectl it started). */
+function processesUsing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').some((e) => e.startsWith('KUBECONFIG=') && e.includes(dir))) pids.push(Number(p));
+    } catch {
+      // gone or not ours
+    }
+  }
+  return pids;
+}
+
+suite('scan: the auditor as a VS Code task against the emulator', function () {
+  this.timeout(120000);
+  let api: KubeComplianceApi;
+  let resultsDir: string;
+  let first: RunRecord | undefined;
+
+  suiteSetup(async () => {
+    api = await activateExtension();
+    const base = process.env.KC_TEST_RUN_DIR ?? tmpdir();
+    mkdirSync(base, { recursive: true });
+    resultsDir = mkdtempSync(join(base, 'scan-results-'));
+    await cfg().update('auditor.path', DOUBLE(), vscode.ConfigurationTarget.Global);
+    await cfg().update('resultsFolder', resultsDir, vscode.ConfigurationTarget.Global);
+    await api.scan.auditors.discover(true);
+  });
+
+  suiteTeardown(async () => {
+    delete process.env.KC_DOUBLE_NO_TRANSPORT;
+    delete process.env.KC_DOUBLE_SLOW_MS;
+    await api.scan.profiles.setDefault(undefined);
+    await cfg().update('auditor.path', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('resultsFolder', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('the test double is discovered as a ready auditor with the MITRE transport and enhanced outcomes', async () => {
+    const d = await api.scan.auditors.discover(true);
+    assert.equal(d.ready, true, JSON.stringify(d.problems));
+    assert.equal(d.auditor?.path, DOUBLE());
+    assert.equal(d.auditor?.transport?.name, 'train-k8s-container-mitre');
+    assert.equal(d.auditor?.supportsEnhancedOutcomes, true);
+  });
+
+  test('scanning demo/standard-app/app runs a kube-compliance task and yields a report, a Runs entry and the results panel', async () => {
+    const started: vscode.Task[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task));
+    const running: string[] = [];
+    const sub2 = api.scan.onDidChangeRunning((r) => running.push(`${r.namespace}/${r.pod}/${r.container}:${api.scan.isRunning(r)}`));
+    let record: RunRecord;
+    try {
+      record = await api.scan.run({ target: target(), profile: { profile: PROFILE() } });
+    } finally {
+      sub.dispose();
+      sub2.dispose();
+    }
+    first = record;
+    // a real task of our type, named after the target
+    const task = started.find((t) => t.definition.type === 'kube-compliance');
+    assert.ok(task, `a kube-compliance task started (saw ${started.map((t) => t.definition.type).join(', ')})`);
+    assert.equal(task.name, 'Scan demo/standard-app/app');
+    assert.equal(task.definition.pod, 'standard-app');
+    assert.deepEqual(running, ['demo/standard-app/app:true', 'demo/standard-app/app:false'], 'progress events on the container');
+
+    // the profile: demo-fs-03 (marker file) and demo-rt-03 (runs as root) fail, demo-rt-04 is impact 0
+    assert.equal(record.outcome, 'failed', record.message);
+    assert.equal(record.exitCode, 100);
+    assert.match(record.message, /at least one test failed/);
+    assert.equal(record.platform, 'debian');
+    assert.ok(record.reportPath && existsSync(record.reportPath), 'the report exists');
+    assert.ok(record.reportPath.startsWith(resultsDir), 'in kubeCompliance.resultsFolder');
+    assert.deepEqual(
+      { passed: record.counts?.passed, failed: record.counts?.failed, na: record.counts?.notApplicable, controls: record.counts?.controls },
+      { passed: 4, failed: 2, na: 1, controls: 7 },
+    );
+    const raw = JSON.parse(readFileSync(record.reportPath, 'utf8'));
+    const statuses = Object.fromEntries(raw.profiles[0].controls.map((c: { id: string; status: string }) => [c.id, c.status]));
+    assert.equal(statuses['demo-fs-03'], 'failed');
+    assert.equal(statuses['demo-rt-03'], 'failed');
+    assert.equal(statuses['demo-rt-04'], 'not_applicable', '--enhanced-outcomes was passed');
+
+    // recorded in the Scan runs view (workspaceState)
+    assert.equal(api.scan.runs.runs[0].id, record.id);
+    const item = api.scan.runs.getTreeItem({ kind: 'run', run: record });
+    assert.equal(item.label, 'demo/standard-app/app');
+    assert.equal(item.contextValue, 'run.report');
+    assert.equal(item.command?.command, 'kubeCompliance.openRun');
+
+    // the results panel shows this report
+    await waitFor('the results panel shows the report', () => api.results.latest?.path === record.reportPath);
+    assert.ok(api.results.panel.view, 'the panel is open');
+
+    // the temporary kubeconfig is gone
+    assert.deepEqual(scanTempDirs(), []);
+  });
+
+  test('the Scan command on a tree node uses the workspace default profile', async () => {
+    await api.scan.profiles.setDefault({ profile: PROFILE() });
+    const node = {
+      classification: {
+        ...target(),
+        pod: 'alpine-app',
+        compatibility: 'Alpine',
+        reason: 'busybox ash',
+        approach: 'kubernetes-api',
+        role: 'app',
+        image: 'alpine:3.20',
+      },
+    };
+    const record = (await vscode.commands.executeCommand('kubeCompliance.scan', node)) as RunRecord | undefined;
+    assert.ok(record, 'the command returns the run record');
+    assert.equal(record.target.pod, 'alpine-app');
+    assert.equal(record.platform, 'alpine');
+    assert.equal(record.outcome, 'failed');
+    assert.equal(record.profile, PROFILE());
+  });
+
+  test('a tasks.json task (type kube-compliance) is resolved by the task provider and recorded', async () => {
+    const def = { type: 'kube-compliance', namespace: 'demo', pod: 'standard-app', container: 'app', profile: PROFILE(), controls: ['demo-fs-01', 'demo-fs-02'] };
+    const folder = vscode.workspace.workspaceFolders![0];
+    const resolved = api.scan.resolveTask(new vscode.Task(def, folder, 'tasks.json scan', 'Workspace'));
+    assert.ok(resolved?.execution instanceof vscode.CustomExecution);
+    const done = new Promise<RunRecord>((res) => {
+      const sub = api.scan.onDidFinishRun((r) => {
+        sub.dispose();
+        res(r);
+      });
+    });
+    await vscode.tasks.executeTask(resolved);
+    const record = await done;
+    assert.equal(record.outcome, 'passed', record.message);
+    assert.equal(record.exitCode, 0);
+    assert.deepEqual(record.controls, ['demo-fs-01', 'demo-fs-02']);
+    assert.equal(record.counts?.controls, 2, '--controls narrowed the run');
+  });
+
+  test('cancelling leaves no auditor or kubectl process and no temporary kubeconfig; earlier results stay', async () => {
+    process.env.KC_DOUBLE_SLOW_MS = '400';
+    const cts = new vscode.CancellationTokenSource();
+    const run = api.scan.run({ target: target(), profile: { profile: PROFILE() }, token: cts.token, showResults: false, notify: false });
+    const dir = await waitFor('the scan has its private kubeconfig', () => scanTempDirs()[0], 30000, 50);
+    const full = join(tmpdir(), dir);
+    assert.equal(statSync(join(full, 'kubeconfig')).mode & 0o777, 0o600, 'the kubeconfig is 0600');
+    await waitFor('the auditor and a kubectl are running', () => processesUsing(full).length >= 2, 30000, 50);
+    cts.cancel();
+    const record = await run;
+    delete process.env.KC_DOUBLE_SLOW_MS;
+    assert.equal(record.outcome, 'cancelled');
+    assert.equal(record.reportPath, undefined);
+    assert.ok(!existsSync(full), 'the temporary kubeconfig folder is gone');
+    await waitFor('no process of the run is left', () => processesUsing(full).length === 0, 5000, 100);
+    assert.ok(first?.reportPath && existsSync(first.reportPath), 'the earlier report is untouched');
+    assert.equal(api.scan.runs.runs[0].outcome, 'cancelled', 'the cancelled run is recorded too');
+  });
+
+  test('an unreachable container is an error with platform unknown, not a pass', async () => {
+    const record = await api.scan.run({ target: { ...target(), pod: 'distroless-app' }, profile: { profile: PROFILE() }, showResults: false, notify: false });
+    assert.equal(record.outcome, 'error');
+    assert.equal(record.reportPath, undefined);
+    assert.equal(record.platform, 'unknown');
+    assert.match(record.message, /could not identify the target/);
+    assert.match(record.stderrTail ?? '', /\/bin\/sh/, 'the auditor\'s stderr is kept');
+  });
+
+  test('a missing transport or auditor gives the install guidance instead of a scan', async () => {
+    process.env.KC_DOUBLE_NO_TRANSPORT = '1';
+    try {
+      await api.scan.auditors.discover(true); // discovery is cached; installing or removing a plugin is followed by "Check Auditor Again"
+      await assert.rejects(api.scan.run({ target: target(), profile: { profile: PROFILE() } }), /train-k8s-container-mitre/);
+      const d = api.scan.auditors.last!;
+      assert.equal(d.ready, false);
+      assert.deepEqual(d.problems.find((p) => p.kind === 'transport-missing')?.steps.map((s) => s.command), [`${DOUBLE()} plugin install train-k8s-container-mitre`]);
+    } finally {
+      delete process.env.KC_DOUBLE_NO_TRANSPORT;
+    }
+    await cfg().update('auditor.path', join(extRoot(), 'no-such-auditor'), vscode.ConfigurationTarget.Global);
+    try {
+      const runsBefore = api.scan.runs.runs.length;
+      await assert.rejects(api.scan.run({ target: target(), profile: { profile: PROFILE() } }), /kubeCompliance\.auditor\.path/);
+      assert.equal(api.scan.runs.runs.length, runsBefore, 'nothing was started');
+      const cleared = await api.scan.auditors.discover(true);
+      assert.equal(cleared.problems[0].kind, 'configured-path-missing');
+      await cfg().update('auditor.path', '', vscode.ConfigurationTarget.Global);
+      const none = await api.scan.auditors.discover(true);
+      if (!none.auditor) {
+        // no real auditor on this machine: the install steps name CINC Auditor and the MITRE transport
+        const steps = none.problems.flatMap((p) => p.steps.map((s) => s.command)).join('\n');
+        assert.match(steps, /omnitruck\.cinc\.sh/);
+        assert.match(steps, /plugin install train-k8s-container-mitre/);
+      }
+    } finally {
+      await cfg().update('auditor.path', DOUBLE(), vscode.ConfigurationTarget.Global);
+      await api.scan.auditors.discover(true);
+    }
+  });
+
+  test('the scan commands and the container menu entry are contributed', () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    const inline = pkg.contributes.menus['view/item/context'].find((m: { command: string; group?: string }) => m.command === 'kubeCompliance.scan' && m.group?.startsWith('inline'));
+    assert.match(inline.when, /viewItem =~ \/\^container\//);
+    assert.equal(pkg.contributes.commands.find((c: { command: string }) => c.command === 'kubeCompliance.scan').enablement, 'isWorkspaceTrusted');
+    assert.ok(pkg.contributes.taskDefinitions.some((t: { type: string }) => t.type === 'kube-compliance'));
+  });
+});
