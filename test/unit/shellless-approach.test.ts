@@ -367,3 +367,16 @@ test('verifyHelper: a helper whose /bin/sh is not the wrapper yet is retried, no
   never.execReply = () => ({ exitCode: 0, stdout: 'kc-ok:\n' });
   await assert.rejects(verifyHelper(never, 'demo', 'distroless-app', 'kc-scan-helper', undefined, 300), /did not install the wrapper/);
 });
+
+test('sidecar preflight: a sidecar without CAP_SYS_PTRACE cannot read a non-root sibling → refused, debug container suggested', () => {
+  const p = pod({ shared: true, podSec: undefined, app: { securityContext: { runAsUser: 65532 } }, extra: [{ name: 'scanner', image: 'busybox' }] });
+  const r = preflightSidecar({ pod: p, namespace: nsWith(), target: 'app', access: allow });
+  assert.deepEqual(r.blockers.map((b) => b.code), ['sidecar-capabilities']);
+  assert.match(r.blockers[0].message, /scanner has no CAP_SYS_PTRACE/);
+  assert.match(r.alternative ?? '', /debug-container approach/);
+  const withCap = pod({ shared: true, app: { securityContext: { runAsUser: 65532 } }, extra: [{ name: 'scanner', image: 'busybox', securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }] });
+  assert.ok(preflightSidecar({ pod: withCap, namespace: nsWith(), target: 'app', access: allow }).ok);
+  const unknownUser = preflightSidecar({ pod: pod({ shared: true, extra: [{ name: 'scanner', image: 'busybox' }] }), namespace: nsWith(), target: 'app', access: allow });
+  assert.ok(unknownUser.ok);
+  assert.match(unknownUser.warnings.join('\n'), /no CAP_SYS_PTRACE/);
+});

@@ -232,7 +232,8 @@ $BB chmod 755 "$D/wrapper"
 for a in $($BB --list); do
   case "$a" in sh|ash|bash|hush|busybox) ;; *) [ -e "$D/bin/$a" ] || $BB ln -s busybox "$D/bin/$a" ;; esac
 done
-for s in sh bash ash; do $BB rm -f "/bin/$s"; $BB cp "$D/wrapper" "/bin/$s"; done
+# Atomic replacement (copy, then rename over the old file or link): /bin/sh never goes missing while a check execs it.
+for s in sh bash ash; do $BB cp "$D/wrapper" "/bin/.kc-$s.new"; $BB mv -f "/bin/.kc-$s.new" "/bin/$s"; done
 echo ${HELPER_SCRIPT_VERSION} > "$D/version"
 echo "${HELPER_READY_LINE} v${HELPER_SCRIPT_VERSION} pid $$"`;
 }

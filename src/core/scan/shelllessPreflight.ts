@@ -97,7 +97,8 @@ export type BlockerCode =
   | 'psa-baseline-nonroot'
   | 'no-shared-pid'
   | 'sidecar-missing'
-  | 'sidecar-not-running';
+  | 'sidecar-not-running'
+  | 'sidecar-capabilities';
 
 export interface Blocker {
   readonly code: BlockerCode;
@@ -249,6 +250,16 @@ export function findScannerSidecar(pod: Json, target: string, preferred?: string
   return names.find((n) => /scan/i.test(n));
 }
 
+/** The sidecar's uid and whether it holds CAP_SYS_PTRACE (added, ALL, or privileged). */
+export function sidecarUser(pod: Json, sidecar: string): { uid?: number; ptrace: boolean } {
+  const c = findContainer(pod, sidecar);
+  const sc = c?.securityContext ?? {};
+  const add: string[] = sc.capabilities?.add ?? [];
+  const ptrace = sc.privileged === true || add.some((x) => ['SYS_PTRACE', 'CAP_SYS_PTRACE', 'ALL'].includes(String(x).toUpperCase()));
+  const uid = typeof sc.runAsUser === 'number' ? sc.runAsUser : typeof pod.spec?.securityContext?.runAsUser === 'number' ? pod.spec.securityContext.runAsUser : undefined;
+  return { uid, ptrace };
+}
+
 /** Name of the scanner sidecar the "Add scanner sidecar" patch adds. */
 export const SIDECAR_NAME = 'kc-scanner';
 
@@ -269,6 +280,15 @@ export function preflightSidecar(input: PreflightInput): PreflightResult {
   } else if (!containerState(input.pod, sidecar).running) {
     const st = containerState(input.pod, sidecar);
     blockers.push({ code: 'sidecar-not-running', message: `The scanner sidecar ${sidecar} is not running (${st.state}${st.reason ? `: ${st.reason}` : ''}).` });
+  }
+  if (sidecar && !blockers.length) {
+    const user = targetUser(input.pod, input.target);
+    const side = sidecarUser(input.pod, sidecar);
+    if (!side.ptrace && user.nonRoot !== false && !(user.uid !== undefined && user.uid === side.uid)) {
+      const text = `the scanner sidecar ${sidecar} has no CAP_SYS_PTRACE, which it needs to read the files of ${input.target} when that runs as another user`;
+      if (user.nonRoot === true) blockers.push({ code: 'sidecar-capabilities', message: `${text.charAt(0).toUpperCase()}${text.slice(1)} (${input.target}: ${user.source}).` });
+      else warnings.push(`${text.charAt(0).toUpperCase()}${text.slice(1)}; ${input.target}'s user is ${user.source}.`);
+    }
   }
   const level = enforcedLevel(input.namespace);
   const user = targetUser(input.pod, input.target);
@@ -306,6 +326,9 @@ function alternativeToDebug(input: PreflightInput, blockers: readonly Blocker[])
 
 function alternativeToSidecar(input: PreflightInput, blockers: readonly Blocker[]): string | undefined {
   if (blockers.some((b) => HARD.includes(b.code))) return alternativeToDebug(input, blockers);
+  if (blockers.some((b) => b.code === 'sidecar-capabilities') && !denied(input.access, 'patch', 'pods', 'ephemeralcontainers')) {
+    return 'The debug-container approach: its helper gets CAP_SYS_PTRACE for a non-root target.';
+  }
   if (denied(input.access, 'patch', 'pods', 'ephemeralcontainers')) return 'Add a scanner sidecar to the workload (Add Scanner Sidecar); the debug-container approach needs patch on pods/ephemeralcontainers, which you do not have.';
   return 'The debug-container approach (it adds an ephemeral helper to this pod).';
 }

@@ -1,0 +1,197 @@
+// Shell-less scans against the emulator's real namespaces: the debug-container approach on demo/distroless-app and
+// the sidecar approach on demo/shared-pid-app, run end to end with the test-double auditor in both transport styles.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ClusterClient, loadKubeconfig } from '../../src/core/cluster/client';
+import { ShelllessError, prepareDebugContainer, type PodChange } from '../../src/core/scan/debugContainer';
+import { TARGET_PID_VARIABLE } from '../../src/core/scan/helperScript';
+import { SIDECAR_NAME, applySidecar, prepareSidecar, proposeSidecar } from '../../src/core/scan/sidecar';
+import { startCluster, type Cluster } from './index';
+
+const root = join(__dirname, '..', '..');
+const DOUBLE = join(root, 'test', 'fixtures', 'test-double-auditor.mjs');
+const PROFILE = join(root, 'test', 'fixtures', 'profiles', 'distroless-target');
+
+let cluster: Cluster;
+let admin: ClusterClient;
+let readonly: ClusterClient;
+let work: string;
+
+before(async () => {
+  cluster = await startCluster();
+  const load = loadKubeconfig([cluster.kubeconfigPath]);
+  admin = ClusterClient.forContext(load, 'demo-admin');
+  readonly = ClusterClient.forContext(load, 'demo-readonly');
+  work = mkdtempSync(join(tmpdir(), 'kc-shellless-cluster-'));
+});
+
+after(async () => {
+  admin?.dispose();
+  readonly?.dispose();
+  await cluster?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+interface Scan {
+  status: number;
+  report: { platform: { name: string; release: string }; profiles: Array<{ controls: Array<{ id: string; results: Array<{ status: string; code_desc: string; message?: string }> }> }> };
+  execs: Array<{ argv?: string[]; stdin?: string; session?: boolean }>;
+  stderr: string;
+}
+
+let scanNo = 0;
+/**
+ * Runs the test-double auditor against `k8s-container://NS/POD/CONTAINER` the way the scan task does. Asynchronously:
+ * the emulator answers from this process's event loop.
+ */
+async function scan(ns: string, pod: string, container: string, env: Record<string, string>): Promise<Scan> {
+  const n = ++scanNo;
+  const out = join(work, `report-${n}.json`);
+  const log = join(work, `execs-${n}.jsonl`);
+  writeFileSync(log, '');
+  const child = spawn(process.execPath, [DOUBLE, 'exec', PROFILE, '-t', `k8s-container://${ns}/${pod}/${container}`, '--reporter', 'cli', `json:${out}`], {
+    env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: join(work, 'kubecache'), KC_DOUBLE_EXEC_LOG: log, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.resume();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 240000);
+  const status = await new Promise<number>((res) => child.on('close', (code) => res(code ?? -1)));
+  clearTimeout(timer);
+  const execs = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return { status, report: JSON.parse(readFileSync(out, 'utf8')), execs, stderr };
+}
+
+/** Every result of every control passed, and the report describes the distroless target. */
+function assertTargetRead(s: Scan, label: string): void {
+  assert.equal(s.report.platform.name, 'debian', `${label}: platform from the target's os-release (the helper's is ID=busybox)\n${s.stderr}`);
+  assert.equal(s.report.platform.release, '12');
+  const controls = s.report.profiles[0].controls;
+  assert.deepEqual(controls.map((c) => c.id).sort(), ['command-reads-target', 'helper-files-invisible', 'os-release-is-target', 'target-app-dir', 'target-only-file']);
+  for (const c of controls) for (const r of c.results) assert.equal(r.status, 'passed', `${label}: ${c.id}: ${r.code_desc}: ${r.message ?? ''}`);
+  const marker = controls.find((c) => c.id === 'target-only-file')!;
+  assert.equal(marker.results.length, 5);
+  const invisible = controls.find((c) => c.id === 'helper-files-invisible')!;
+  assert.ok(invisible.results.some((r) => /File \/bin\/sh/.test(r.code_desc)), 'file(/bin/sh) was checked (and does not exist)');
+  assert.equal(s.status, 0, `${label}: exit 0 (nothing failed)\n${s.stderr}`);
+}
+
+const distroless = { namespace: 'demo', pod: 'distroless-app', container: 'app' };
+const changes: PodChange[] = [];
+const confirm = async (c: PodChange) => (changes.push(c), true);
+
+async function ephemeralNames(): Promise<string[]> {
+  const p = await admin.getPodJson('demo', 'distroless-app');
+  return (p.spec?.ephemeralContainers ?? []).map((c: { name: string }) => c.name);
+}
+
+test('demo-readonly gets a clear refusal before anything is changed', async () => {
+  await assert.rejects(
+    prepareDebugContainer(readonly, distroless, { confirm: async () => assert.fail('must not ask: the preflight refuses first') }),
+    (e: ShelllessError) => e.code === 'preflight' && /pods\/ephemeralcontainers/.test(e.message) && /pods\/exec/.test(e.message) && /Nothing was changed/.test(e.message),
+  );
+  await assert.rejects(
+    prepareSidecar(readonly, { namespace: 'demo', pod: 'shared-pid-app', container: 'app' }, { confirm: async () => assert.fail('must not ask') }),
+    (e: ShelllessError) => e.code === 'preflight' && /pods\/exec/.test(e.message),
+  );
+  assert.deepEqual(await ephemeralNames(), []);
+});
+
+test('debug container: scanning distroless-app/app with the inspec-v1 transport reads the target', async () => {
+  const plan = await prepareDebugContainer(admin, distroless, { confirm, pollMs: 100 });
+  assert.equal(changes.length, 1, 'asked once before adding the helper');
+  assert.deepEqual(changes[0].capabilities, ['SYS_CHROOT', 'SYS_PTRACE'], 'distroless-app runs as uid 65532');
+  assert.deepEqual(plan.transportTarget, { namespace: 'demo', pod: 'distroless-app', container: 'kc-scan-helper' });
+  assert.deepEqual(await ephemeralNames(), ['kc-scan-helper']);
+  const s = await scan('demo', 'distroless-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'inspec-v1' });
+  assertTargetRead(s, 'inspec-v1');
+  assert.ok(s.execs.length > 5);
+  for (const e of s.execs) {
+    assert.deepEqual(e.argv!.slice(0, 7), ['exec', '--stdin', '-n', 'demo', 'distroless-app', '-c', 'kc-scan-helper']);
+    assert.deepEqual(e.argv!.slice(7, 10), ['--', '/bin/sh', '-c']);
+  }
+});
+
+test('debug container: a second scan reuses the same helper; the MITRE transport (probe, then /bin/bash one-off) reads the target too', async () => {
+  const before = changes.length;
+  const plan = await prepareDebugContainer(admin, distroless, { confirm, pollMs: 100 });
+  assert.equal(plan.transportTarget.container, 'kc-scan-helper');
+  assert.ok(!plan.created);
+  assert.equal(changes.length, before, 'not asked again');
+  assert.deepEqual(await ephemeralNames(), ['kc-scan-helper'], 'no second ephemeral container');
+  const s = await scan('demo', 'distroless-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'mitre', TRAIN_K8S_SESSION_MODE: 'false' });
+  assertTargetRead(s, 'mitre one-off');
+  // the first exec is the bash probe, answered OK by the helper, so every later command runs through /bin/bash
+  assert.deepEqual(s.execs[0].argv!.slice(-3), ['/bin/sh', '-c', 'test -x /bin/bash && echo OK']);
+  for (const e of s.execs.slice(1)) assert.deepEqual(e.argv!.slice(-3, -1), ['/bin/bash', '-c']);
+});
+
+test('debug container: MITRE session mode (commands written to one shell\'s stdin) reads the target', async () => {
+  const s = await scan('demo', 'distroless-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'mitre', TRAIN_K8S_SESSION_MODE: 'true' });
+  assertTargetRead(s, 'mitre session');
+  const sessions = s.execs.filter((e) => e.session);
+  assert.equal(sessions.length, 1, 'one session for the whole run');
+  assert.deepEqual(sessions[0].argv!.slice(-2), ['--', '/bin/bash']);
+  assert.ok(s.execs.filter((e) => e.stdin).length > 5, 'commands went through stdin');
+  assert.equal(s.execs.filter((e) => e.argv && !e.session).length, 1, 'only the probe ran as its own exec');
+});
+
+test('debug container: after the target restarts, a new helper (kc-scan-helper-2) is added and scans', async () => {
+  await cluster.restartContainer('demo', 'distroless-app', 'app');
+  // the kernel killed the helper with its target's PID namespace
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const p = await admin.getPodJson('demo', 'distroless-app');
+    const st = (p.status?.ephemeralContainerStatuses ?? []).find((x: { name: string }) => x.name === 'kc-scan-helper');
+    const app = (p.status?.containerStatuses ?? []).find((x: { name: string }) => x.name === 'app');
+    if (st?.state?.terminated && app?.state?.running) break;
+    assert.ok(Date.now() < deadline, `helper not terminated / app not running again: ${JSON.stringify(p.status)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const asked = changes.length;
+  const plan = await prepareDebugContainer(admin, distroless, { confirm, pollMs: 100 });
+  assert.equal(plan.transportTarget.container, 'kc-scan-helper-2');
+  assert.ok(plan.created);
+  assert.equal(changes.length, asked + 1);
+  assert.match(changes.at(-1)!.summary, /kc-scan-helper terminated/);
+  assert.deepEqual(await ephemeralNames(), ['kc-scan-helper', 'kc-scan-helper-2']);
+  assertTargetRead(await scan('demo', 'distroless-app', 'kc-scan-helper-2', { KC_DOUBLE_TRANSPORT: 'inspec-v1' }), 'after restart');
+});
+
+test('sidecar: shared-pid-app/app is scanned through scanner (both transports)', async () => {
+  const asked = changes.length;
+  const plan = await prepareSidecar(admin, { namespace: 'demo', pod: 'shared-pid-app', container: 'app' }, { confirm });
+  assert.equal(changes.length, asked + 1, 'asked before installing the wrapper in scanner');
+  assert.deepEqual(plan.transportTarget, { namespace: 'demo', pod: 'shared-pid-app', container: 'scanner' });
+  assert.equal(plan.description, 'sidecar scanner → app');
+  // the wrapper picked app's process (not pause, not scanner's own)
+  const who = await admin.exec('demo', 'shared-pid-app', 'scanner', ['/bin/sh', '-c', `echo $${TARGET_PID_VARIABLE}; cat /etc/os-release`]);
+  assert.match(who.stdout, /^\d+\n/);
+  assert.notEqual(who.stdout.split('\n')[0], '1');
+  assert.match(who.stdout, /VARIANT_ID=distroless-demo/);
+  assertTargetRead(await scan('demo', 'shared-pid-app', 'scanner', { KC_DOUBLE_TRANSPORT: 'inspec-v1' }), 'sidecar inspec-v1');
+  assertTargetRead(await scan('demo', 'shared-pid-app', 'scanner', { KC_DOUBLE_TRANSPORT: 'mitre', TRAIN_K8S_SESSION_MODE: 'false' }), 'sidecar mitre');
+  // prepared again: installed already, no question
+  await prepareSidecar(admin, { namespace: 'demo', pod: 'shared-pid-app', container: 'app' }, { confirm: async () => assert.fail('must not ask again') });
+  const p = await admin.getPodJson('demo', 'shared-pid-app');
+  assert.equal((p.spec?.ephemeralContainers ?? []).length, 0, 'the sidecar approach does not change the pod spec');
+});
+
+test('Add scanner sidecar: the JSON patch applies to Deployment web; bare pods are refused', async () => {
+  // demo-readonly may read the workload (so it sees the proposal) but the PATCH is forbidden
+  const roProposal = await proposeSidecar(readonly, 'Deployment', 'demo', 'web');
+  await assert.rejects(applySidecar(readonly, roProposal), (e: { kind?: string }) => e.kind === 'forbidden');
+  const proposal = await proposeSidecar(admin, 'Deployment', 'demo', 'web');
+  assert.equal(proposal.after.spec.template.spec.shareProcessNamespace, true);
+  const updated = await applySidecar(admin, proposal);
+  assert.equal(updated.spec.template.spec.shareProcessNamespace, true);
+  assert.ok(updated.spec.template.spec.containers.some((c: { name: string }) => c.name === SIDECAR_NAME));
+  // the test op: a proposal made from an older version is refused by the server, not applied blindly
+  await assert.rejects(applySidecar(admin, proposal));
+  await assert.rejects(proposeSidecar(admin, 'Pod', 'demo', 'distroless-app'), /bare pod cannot get a scanner sidecar/);
+});
