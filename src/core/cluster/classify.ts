@@ -226,7 +226,7 @@ export class Classifier {
       for (const c of distroless) {
         const b = base(c);
         const o = outcomes.get(c.name) as { message: string };
-        const why = `No shell in the container: exec of ${probeCommand()[0]} failed with "${shorten(o.message)}".`;
+        const why = `No shell in the container: exec of ${probeCommand()[0]} failed with "${shortenTail(o.message)}".`;
         const sidecar = shellSibling && shellSibling.name !== c.name ? shellSibling : undefined;
         if (sidecar) {
           results.set(c.name, {
@@ -451,6 +451,12 @@ export type { ApproachKind };
 
 function list(items: readonly string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Keeps the end of a long runtime error, where containerd/runc put the cause. */
+function shortenTail(s: string, max = 160): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `…${one.slice(one.length - max + 1)}` : one;
 }
 
 function shorten(s: string, max = 200): string {
