@@ -56,6 +56,10 @@ export async function startCodeServer({ prefix, runDir, workspace, env = {}, set
     ...settings,
   };
   writeFileSync(join(runDir, 'ud/User/settings.json'), JSON.stringify(userSettings, null, 2));
+  // In code-server the extension host is a *remote* one: settings of `machine` / `machine-overridable` scope
+  // (auditor path, kubeconfig, results folder) are read from the remote machine's settings, not the user's.
+  mkdirSync(join(runDir, 'ud/Machine'), { recursive: true });
+  writeFileSync(join(runDir, 'ud/Machine/settings.json'), JSON.stringify(settings, null, 2));
   writeFileSync(join(runDir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const node24 = join(prefix, 'node24/node_modules/node/bin');
   const args = ['--config', join(runDir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
