@@ -7,7 +7,7 @@
 //   auditor          — the auditor process alone, same argv (`exec … --controls fs-01`), spawned directly.
 // Prints one `KC_BENCH_RESULT {json}` line for the driver.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -75,6 +75,12 @@ export async function run(): Promise<void> {
     const save: number[] = [];
     const alone: number[] = [];
     const inTask: number[] = [];
+    const phases: Array<{ beforeScanMs: number; scanMs: number; afterScanMs: number }> = [];
+    // SCAN's run records: when the task's terminal started the auditor (startedAt) and how long that took (durationMs)
+    const taskOpen: number[] = [];
+    const taskRun: number[] = [];
+    const scanRecords: Array<{ startedAt: string; durationMs: number }> = [];
+    const scanSub = api.scan.onDidFinishRun((r) => scanRecords.push(r));
     let states: string[] = [];
     for (let i = 0; i < ITERATIONS; i++) {
       const { ms, record } = await saveOnce(i);
@@ -82,9 +88,18 @@ export async function run(): Promise<void> {
       if (JSON.stringify(record.controls) !== '["fs-01"]') throw new Error(`expected --controls fs-01, got ${JSON.stringify(record.controls)}`);
       save.push(ms);
       if (record.auditorMs !== undefined) inTask.push(record.auditorMs);
+      if (record.phases) {
+        phases.push(record.phases);
+        const sr = scanRecords[scanRecords.length - 1];
+        if (sr) {
+          taskOpen.push(Date.parse(sr.startedAt) - record.phases.scanStartedAt);
+          taskRun.push(sr.durationMs);
+        }
+      }
       states = record.outcomes.map((o) => `${o.id} ${o.state}`);
       alone.push(await auditorAlone(auditor, profile, join(tmp, `r${i}.json`)));
     }
+    scanSub.dispose();
     rmSync(tmp, { recursive: true, force: true });
     await s.pinned.unpin();
     const result = {
@@ -93,11 +108,23 @@ export async function run(): Promise<void> {
       saveToFeedbackMs: Math.round(median(save)),
       auditorMs: Math.round(median(alone)),
       taskMs: inTask.length ? Math.round(median(inTask)) : undefined,
+      phases: phases.length
+        ? {
+            beforeScanMs: Math.round(median(phases.map((p) => p.beforeScanMs))),
+            scanMs: Math.round(median(phases.map((p) => p.scanMs))),
+            afterScanMs: Math.round(median(phases.map((p) => p.afterScanMs))),
+            taskOpenMs: taskOpen.length ? Math.round(median(taskOpen)) : undefined,
+            taskRunMs: taskRun.length ? Math.round(median(taskRun)) : undefined,
+          }
+        : undefined,
       samples: { save: save.map(Math.round), auditor: alone.map(Math.round) },
       states,
     };
+    if (process.env.KC_BENCH_OUT) writeFileSync(process.env.KC_BENCH_OUT, JSON.stringify(result));
     console.log(`KC_BENCH_RESULT ${JSON.stringify(result)}`);
   } catch (err) {
-    console.log(`KC_BENCH_ERROR ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    if (process.env.KC_BENCH_OUT) writeFileSync(process.env.KC_BENCH_OUT, JSON.stringify({ error: message }));
+    console.log(`KC_BENCH_ERROR ${message}`);
   }
 }

@@ -58,6 +58,8 @@ export interface AuthoringRunRecord {
   /** From the save (or run request) to the last test state set. */
   readonly totalMs: number;
   readonly auditorMs?: number;
+  /** Where the time went: before the scan was handed to the scan service, the scan itself, after it (states, feedback). */
+  readonly phases?: { readonly beforeScanMs: number; readonly scanMs: number; readonly afterScanMs: number; readonly scanStartedAt: number };
 }
 
 interface ControlData {
@@ -288,14 +290,22 @@ export class AuthoringTests implements vscode.Disposable {
     run.appendOutput(`Scanning ${label} with ${controls ? `--controls ${controls.join(' ')}` : 'the whole profile'}\r\n`);
     const recorded: RecordedOutcome[] = [];
     let result: AuthoringScanResult = { cancelled: false };
+    let scanStarted = 0;
+    let scanEnded = 0;
+    const record = (outcomes: RecordedOutcome[], r: AuthoringScanResult, cancelled: boolean) => {
+      const rec = this.record(reason, root, label, controls, outcomes, r, startedAt, cancelled);
+      return scanStarted && scanEnded ? { ...rec, phases: { beforeScanMs: scanStarted - startedAt, scanMs: scanEnded - scanStarted, afterScanMs: Date.now() - scanEnded, scanStartedAt: scanStarted } } : rec;
+    };
     try {
+      scanStarted = Date.now();
       result = await this.scan({ profileRoot: root, target, controls, token: cts.token }).catch(
         (err): AuthoringScanResult => ({ cancelled: cts.token.isCancellationRequested, error: err instanceof Error ? err.message : String(err) }),
       );
+      scanEnded = Date.now();
       if (result.cancelled || cts.token.isCancellationRequested) {
         for (const i of runnable) run.skipped(i);
         run.appendOutput(`Cancelled.\r\n`);
-        return this.record(reason, root, label, controls, recorded, result, startedAt, true);
+        return record(recorded, result, true);
       }
       let report: Report | undefined;
       let error = result.error;
@@ -315,7 +325,7 @@ export class AuthoringTests implements vscode.Disposable {
           recorded.push({ itemId: i.id, file: d.file, line: d.block.startLine - 1, id: d.block.id, state: 'errored', messages: [msg.message as string] });
         }
         run.appendOutput(`${error}\r\n`);
-        return this.record(reason, root, label, controls, recorded, { ...result, error }, startedAt, false);
+        return record(recorded, { ...result, error }, false);
       }
       const outcomes = new Map(mapOutcomes(report, ids).map((o) => [o.id, o]));
       for (const i of runnable) {
@@ -349,7 +359,7 @@ export class AuthoringTests implements vscode.Disposable {
       await this.updateFeedback(report, result.cwd);
       const counts = recorded.reduce<Record<string, number>>((acc, r) => ((acc[r.state] = (acc[r.state] ?? 0) + 1), acc), {});
       run.appendOutput(`Done: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}\r\n`);
-      return this.record(reason, root, label, controls, recorded, result, startedAt, false);
+      return record(recorded, result, false);
     } finally {
       sub.dispose();
       this.inflight.delete(entry);
