@@ -6,6 +6,7 @@ import { registerAuthoring, type AuthoringService } from './authoring/register';
 import { scanServiceScanner } from './authoring/scanBridge';
 import { registerResults, type ResultsService } from './results/register';
 import { registerScan, type ScanService } from './scan';
+import { registerShellless, type ShelllessApi } from './scan/approaches';
 import { registerExplorer, type ExplorerApi } from './views/explorer';
 
 /** What `activate` returns: used by the host tests, and by other extensions that want to look in. */
@@ -19,6 +20,8 @@ export interface KubeComplianceApi {
   readonly explorer: ExplorerApi;
   /** Profile authoring: the profile index, the Test Explorer controller and the pinned target (issue 9). */
   readonly authoring: AuthoringService;
+  /** Shell-less containers: debug-container and sidecar approaches, Add Scanner Sidecar (issue 7). */
+  readonly shellless: ShelllessApi;
 }
 
 export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
@@ -46,10 +49,11 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
 
   const results = registerResults(ctx);
   const scan = registerScan(ctx);
+  const shellless = registerShellless(ctx, { scan, pool: explorer.pool });
   const authoring = registerAuthoring(ctx, { feedback: results.feedback, scanner: scanServiceScanner(() => scan) });
 
   log.info('Kube Compliance activated');
-  return { log, results, scan, explorer, authoring };
+  return { log, results, scan, explorer, authoring, shellless };
 }
 
 export function deactivate(): void {
