@@ -214,6 +214,7 @@ export function acceptSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, e
   if (expect.stderr && !expect.tty) wanted.add('stderr');
   if (expect.tty && protocol !== 'channel.k8s.io' && protocol !== 'v2.channel.k8s.io') wanted.add('resize');
   const streams = new Map<string, SpdyStream>();
+  const replies: Promise<void>[] = [];
   return new Promise((resolve) => {
     let done = false;
     const ready = () => {
@@ -225,12 +226,13 @@ export function acceptSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, e
         resolve(undefined);
         return;
       }
-      resolve(new SpdySession(conn, socket, streams, protocol));
+      // Every SYN_REPLY must be on the wire before anything else happens on the streams.
+      void Promise.all(replies).then(() => resolve(new SpdySession(socket, streams, protocol)));
     };
     // Streams that the client did not open within 5 s are treated as not requested.
     const timer = setTimeout(ready, 5000);
     conn.on('stream', (stream) => {
-      stream.respond(200, {});
+      replies.push(new Promise((r) => stream.respond(200, {}, () => r())));
       const type = stream.headers.streamtype;
       if (type) streams.set(type, stream);
       stream.on('error', () => {});
@@ -255,7 +257,6 @@ class SpdySession implements ChannelSession {
   private stdinEnded = false;
 
   constructor(
-    private readonly conn: SpdyConnection,
     private readonly socket: Duplex,
     private readonly streams: Map<string, SpdyStream>,
     readonly protocol: string,
@@ -311,9 +312,13 @@ class SpdySession implements ChannelSession {
       pending.push(new Promise((resolve) => { s.once('finish', () => resolve()); s.once('close', () => resolve()); }));
       s.end();
     }
+    // The client closes the connection once it has read the status; close it ourselves only when it does not.
     const close = () => {
-      try { this.conn.end(); } catch {}
-      setTimeout(() => this.socket.destroy(), 100).unref();
+      const t2 = setTimeout(() => this.socket.destroy(), 10_000);
+      t2.unref();
+      this.socket.once('close', () => clearTimeout(t2));
+      const flushed = () => { if (!this.socket.destroyed) this.socket.end(); };
+      setTimeout(flushed, 200).unref();
     };
     const t = setTimeout(close, 5000);
     t.unref();
