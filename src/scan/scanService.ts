@@ -79,6 +79,8 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
   private readonly statusBar: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private slots = 0;
+  /** Temporary kubeconfigs of runs in flight, removed at the latest when the extension shuts down. */
+  private readonly liveKubeconfigs = new Set<PrivateKubeconfig>();
   private readonly waiting: Array<() => void> = [];
 
   constructor(
@@ -110,10 +112,14 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     return new vscode.Disposable(() => this.preflights.delete(check));
   }
 
-  /** The plan for a classified container: its approach's planner, or the Kubernetes API identity plan. */
+  /**
+   * The plan for a classified container: the approach the explorer chose for it (or the one forced by
+   * `kubeCompliance.scan.preferredApproach`), through its registered planner; the Kubernetes API is the identity plan.
+   */
   async planFor(target: ContainerClassification, token: vscode.CancellationToken = new vscode.CancellationTokenSource().token): Promise<ApproachPlan> {
-    const kind = target.approach;
-    if (!kind) throw new Error(`${refLabel(target)} cannot be scanned: ${target.missing ?? target.reason}`);
+    if (!target.approach) throw new Error(`${refLabel(target)} cannot be scanned: ${target.missing ?? target.reason}`);
+    const preferred = vscode.workspace.getConfiguration('kubeCompliance').get<string>('scan.preferredApproach', 'auto');
+    const kind: ApproachKind = preferred === 'kubernetes-api' || preferred === 'debug-container' || preferred === 'sidecar' ? preferred : target.approach;
     if (kind === 'kubernetes-api') return identityPlan(target);
     const planner = this.planners.get(kind);
     if (!planner) throw new Error(`${refLabel(target)} (${target.compatibility}) needs the ${APPROACH_LABEL[kind]} approach, which no installed component provides in this window.`);
@@ -197,7 +203,10 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
           active.terminal?.cancel();
           active.execution.terminate();
         }
-        return await vscode.window.withProgress({ location: { viewId: 'kubeCompliance.runs' } }, () => active.done);
+        // progress bars on both views while the auditor runs (the explorer can also follow onDidChangeRunning)
+        return await vscode.window.withProgress({ location: { viewId: 'kubeCompliance.clusters' } }, () =>
+          vscode.window.withProgress({ location: { viewId: 'kubeCompliance.runs' } }, () => active.done),
+        );
       } finally {
         sub.dispose();
         ended.dispose();
@@ -310,7 +319,10 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     let started = Date.now();
     let marked = false;
     const cleanup = () => {
-      kubeconfig?.dispose();
+      if (kubeconfig) {
+        kubeconfig.dispose();
+        this.liveKubeconfigs.delete(kubeconfig);
+      }
       kubeconfig = undefined;
       if (marked) {
         marked = false;
@@ -339,6 +351,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
           const override = vscode.workspace.getConfiguration('kubeCompliance').get<string>('kubeconfig') || undefined;
           const m = minimiseKubeconfig(kubeconfigFiles(override), input.target.context || undefined);
           kubeconfig = writePrivateKubeconfig(m.yaml);
+          this.liveKubeconfigs.add(kubeconfig);
           kubeconfigPath = kubeconfig.path;
         } else if (!existsSync(kubeconfigPath)) {
           throw new Error(`The kubeconfig ${kubeconfigPath} for this scan does not exist (has the scanner identity been removed?).`);
@@ -536,6 +549,8 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
 
   dispose(): void {
     this.cancelAll();
+    for (const k of this.liveKubeconfigs) k.dispose();
+    this.liveKubeconfigs.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

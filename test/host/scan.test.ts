@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { parse } from 'yaml';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/scan/types';
 import { activateExtension, EXTENSION_ID, waitFor } from './util';
@@ -21,6 +22,15 @@ function currentContext(): string {
   assert.ok(kc && existsSync(kc), 'the harness sets KUBECONFIG to the demo cluster');
   const m = /^current-context:\s*"?([^"\n]+)"?/m.exec(readFileSync(kc, 'utf8'));
   return m ? m[1].trim() : 'demo-admin';
+}
+
+/** The bearer token of the current context's user in the demo kubeconfig (must never leave the temporary kubeconfig). */
+function currentToken(): string {
+  const doc = parse(readFileSync(process.env.KUBECONFIG!, 'utf8'));
+  const ctx = doc.contexts.find((c: { name: string }) => c.name === currentContext());
+  const token = doc.users.find((u: { name: string }) => u.name === ctx.context.user)?.user?.token;
+  assert.ok(typeof token === 'string' && token.length > 8, 'the demo user has a token');
+  return token;
 }
 
 const target = () => ({ context: currentContext(), namespace: 'demo', pod: 'standard-app', container: 'app' });
@@ -124,8 +134,12 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     await waitFor('the results panel shows the report', () => api.results.latest?.path === record.reportPath);
     assert.ok(api.results.panel.view, 'the panel is open');
 
-    // the temporary kubeconfig is gone
+    // the temporary kubeconfig is gone; the credentials were only ever in it
     assert.deepEqual(scanTempDirs(), []);
+    const token = currentToken();
+    assert.ok(!JSON.stringify(task.definition).includes(token), 'no token in the task definition');
+    assert.ok(!JSON.stringify(record).includes(token), 'no token in the run record');
+    assert.ok(!JSON.stringify(api.scan.runs.runs).includes(token), 'no token in workspaceState');
   });
 
   test('the Scan command on a tree node uses the workspace default profile', async () => {
@@ -176,6 +190,16 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     const full = join(tmpdir(), dir);
     assert.equal(statSync(join(full, 'kubeconfig')).mode & 0o777, 0o600, 'the kubeconfig is 0600');
     await waitFor('the auditor and a kubectl are running', () => processesUsing(full).length >= 2, 30000, 50);
+    const token = currentToken();
+    for (const pid of processesUsing(full)) {
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      assert.ok(!cmdline.includes(token), 'no token on any command line of the run');
+    }
     cts.cancel();
     const record = await run;
     delete process.env.KC_DOUBLE_SLOW_MS;
