@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { convertFileContextual, isContextualizedEvaluation } from 'inspecjs';
 import { findJsonSyntaxError } from '../../src/core/results/jsonSyntax';
 import { descriptionOf, isReportError, parseReport, profileLabel, ReportError, summarize, type Report, type Severity } from '../../src/core/results';
 
@@ -399,5 +400,24 @@ test('JSON syntax locator agrees with JSON.parse on every prefix and on single-c
       }
       assert.equal(findJsonSyntaxError(bad) === undefined, ok, `corruption at ${k} with ${JSON.stringify(j)}`);
     }
+  }
+});
+
+test('agrees control by control with inspecjs\' own file reader (convertFileContextual) on every fixture', () => {
+  for (const file of Object.keys(EXPECTED)) {
+    const t = text(file);
+    const ours = parseReport(t);
+    const theirs = convertFileContextual(t);
+    assert.ok(isContextualizedEvaluation(theirs));
+    const top = theirs.contains.flatMap((p) => p.contains.filter((c) => c.extendedBy.length === 0));
+    assert.equal(ours.controls.length, top.length, file);
+    top.forEach((c, i) => {
+      const o = ours.controls[i];
+      assert.equal(o.id, c.data.id, `${file} #${i}`);
+      assert.equal(o.status, c.root.hdf.status, `${file} ${o.id} status`);
+      assert.equal(o.severity, String(c.hdf.severity).toLowerCase(), `${file} ${o.id} severity`);
+      assert.equal(o.rootSeverity, String(c.root.hdf.severity).toLowerCase(), `${file} ${o.id} root severity`);
+      assert.deepEqual(o.results.map((r) => r.status), (c.root.hdf.segments ?? []).map((s) => s.status), `${file} ${o.id} results`);
+    });
   }
 });
