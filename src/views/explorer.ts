@@ -72,6 +72,7 @@ export type ExplorerNode = ContextNode | MessageNode | NamespaceNode | GroupNode
 
 const STATE_CONTEXT = 'kubeCompliance.explorer.context';
 const STATE_PREFS = 'kubeCompliance.explorer.namespacePrefs';
+const INFO_SCHEME = 'kube-compliance-info';
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -569,6 +570,12 @@ export function registerExplorer(ctx: CommandContext): ExplorerApi {
   );
 
   registerYamlDocuments(extension, pool);
+  const infoDocs = new Map<string, string>();
+  let infoSeq = 0;
+  extension.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(INFO_SCHEME, { provideTextDocumentContent: (uri) => infoDocs.get(uri.toString()) ?? '' }),
+    vscode.workspace.onDidCloseTextDocument((d) => infoDocs.delete(d.uri.toString())),
+  );
 
   const pickContext = async (node?: ExplorerNode): Promise<string | undefined> => {
     if (node) return node.context;
@@ -638,7 +645,11 @@ export function registerExplorer(ctx: CommandContext): ExplorerApi {
   registerCommand(ctx, 'kubeCompliance.showErrorDetails', () => async (details?: { message?: string; hint?: string; context?: string }) => {
     if (!details?.message) return undefined;
     const content = [`# Kube Compliance: ${details.context ? `context ${details.context}` : 'cluster error'}`, '', details.message, '', details.hint ? `## What to do\n\n${details.hint}` : '', '', 'Then use **Refresh** in the Clusters view.'].join('\n');
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    // a read-only virtual document: closing it never asks to save
+    const uri = vscode.Uri.from({ scheme: INFO_SCHEME, path: `/${encodeURIComponent(details.context || 'cluster')}-error-${++infoSeq}.md` });
+    infoDocs.set(uri.toString(), content);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
     await vscode.window.showTextDocument(doc, { preview: true });
     return content;
   });

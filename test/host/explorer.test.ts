@@ -1,0 +1,190 @@
+import * as assert from 'node:assert';
+import * as vscode from 'vscode';
+import type { ExplorerNode } from '../../src/views/explorer';
+import { activateExtension, waitFor } from './util';
+
+// The Clusters tree in the real VS Code host, against the emulator's demo cluster (KUBECONFIG from the runner).
+async function provider() {
+  const api = await activateExtension();
+  return api.explorer.provider;
+}
+
+async function child<K extends ExplorerNode['kind']>(parent: ExplorerNode | undefined, kind: K, pick: (n: Extract<ExplorerNode, { kind: K }>) => boolean): Promise<Extract<ExplorerNode, { kind: K }>> {
+  const p = await provider();
+  const kids = await p.getChildren(parent);
+  const found = kids.find((n) => n.kind === kind && pick(n as Extract<ExplorerNode, { kind: K }>));
+  assert.ok(found, `no ${kind} under ${parent?.id ?? 'the root'}; got ${kids.map((k) => `${k.kind}:${k.id}${k.kind === 'message' ? ` (${k.label})` : ''}`).join(', ')}`);
+  return found as Extract<ExplorerNode, { kind: K }>;
+}
+
+async function containerWords(pod: ExplorerNode): Promise<Record<string, string>> {
+  const p = await provider();
+  const out: Record<string, string> = {};
+  for (const c of await p.getChildren(pod)) {
+    assert.equal(c.kind, 'container');
+    const item = p.getTreeItem(c);
+    out[String(item.label)] = String(item.description);
+  }
+  return out;
+}
+
+suite('explorer: the Clusters tree against the demo cluster', () => {
+  suiteSetup(function () {
+    if (!process.env.KUBECONFIG) throw new Error('KUBECONFIG is not set: the host test runner starts the demo cluster and passes it');
+  });
+
+  test('shows the demo-admin context as current and the demo namespace', async () => {
+    await vscode.commands.executeCommand('kubeCompliance.clusters.focus');
+    const p = await provider();
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    const item = p.getTreeItem(admin);
+    assert.match(String(item.description), /current/);
+    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Expanded, 'the explorer context is expanded');
+    await child(admin, 'namespace', (n) => n.namespace === 'demo');
+    await child(admin, 'namespace', (n) => n.namespace === 'demo-workloads');
+  });
+
+  test('pods and containers with their classification words', async () => {
+    const p = await provider();
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    const demo = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+    const pods = await child(demo, 'group', (n) => n.workloadKind === 'Pod');
+    const expected: Record<string, Record<string, string>> = {
+      'standard-app': { app: 'Standard' },
+      'alpine-app': { app: 'Alpine' },
+      'minimal-app': { app: 'Minimal' },
+      'distroless-app': { app: 'Distroless' },
+      'multi-app': { app: 'Standard', sidecar: 'Alpine' },
+      'shared-pid-app': { app: 'Distroless', scanner: 'Standard' },
+      'stopped-app': { app: 'Not running' },
+      'windows-app': { app: 'Windows' },
+      'sandboxed-app': { app: 'Sandboxed' },
+    };
+    for (const [pod, words] of Object.entries(expected)) {
+      const node = await child(pods, 'pod', (n) => n.name === pod);
+      const podItem = p.getTreeItem(node);
+      assert.match(String(podItem.description), /\d+\/\d+ ready/, `${pod} shows readiness`);
+      const got = await containerWords(node);
+      for (const [ctr, word] of Object.entries(words)) assert.ok(got[ctr]?.startsWith(`${word} ·`), `${pod}/${ctr}: "${got[ctr]}" should start with ${word}`);
+    }
+    // the approach and the reason are in the tooltip and the description
+    const shared = await child(pods, 'pod', (n) => n.name === 'shared-pid-app');
+    const app = (await p.getChildren(shared)).find((c) => c.kind === 'container' && c.name === 'app')!;
+    const item = p.getTreeItem(app);
+    assert.match(String(item.description), /^Distroless · sidecar \(scanner\)/);
+    assert.match((item.tooltip as vscode.MarkdownString).value, /Approach:\*\* sidecar/);
+    assert.equal(item.contextValue, 'container.scannable');
+    assert.equal((app as { classification: { compatibility: string } }).classification.compatibility, 'Distroless');
+    const windows = (await p.getChildren(await child(pods, 'pod', (n) => n.name === 'windows-app')))[0];
+    assert.equal(p.getTreeItem(windows).contextValue, 'container.unscannable');
+  });
+
+  test('Deployment web groups its three replicas, each Standard', async () => {
+    const p = await provider();
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    const demo = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+    const deployments = await child(demo, 'group', (n) => n.workloadKind === 'Deployment');
+    const web = await child(deployments, 'workload', (n) => n.name === 'web');
+    assert.match(String(p.getTreeItem(web).description), /3\/3 ready/);
+    const replicas = await p.getChildren(web);
+    assert.equal(replicas.length, 3);
+    for (const r of replicas) assert.ok((await containerWords(r)).web.startsWith('Standard · Kubernetes API'));
+  });
+
+  test('Copy target URI and Show YAML (read-only, no secrets) on a container', async () => {
+    const p = await provider();
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    const demo = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+    const pods = await child(demo, 'group', (n) => n.workloadKind === 'Pod');
+    const std = await child(pods, 'pod', (n) => n.name === 'standard-app');
+    const app = (await p.getChildren(std))[0];
+    const uri = await vscode.commands.executeCommand('kubeCompliance.copyTargetUri', app);
+    assert.equal(uri, 'k8s-container://demo/standard-app/app');
+    assert.equal(await vscode.env.clipboard.readText(), 'k8s-container://demo/standard-app/app');
+    const docUri = await vscode.commands.executeCommand<string>('kubeCompliance.showYaml', app);
+    const doc = await waitFor('the YAML document', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === docUri));
+    const text = doc.getText();
+    assert.match(text, /kind: Pod/);
+    assert.match(text, /name: standard-app/);
+    assert.ok(!/managedFields/.test(text));
+    assert.ok(!text.includes('kc-admin-'), 'no bearer token');
+    assert.equal(doc.languageId, 'yaml');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('namespace filter and favourites are remembered per context', async () => {
+    const p = await provider();
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    await vscode.commands.executeCommand('kubeCompliance.setNamespaceFilter', admin, 'workloads');
+    let names = (await p.getChildren(admin)).filter((n) => n.kind === 'namespace').map((n) => (n as { namespace: string }).namespace);
+    assert.deepEqual(names, ['demo-workloads']);
+    assert.match(String(p.getTreeItem(admin).description), /filter: workloads/);
+    await vscode.commands.executeCommand('kubeCompliance.setNamespaceFilter', admin, '');
+    const demo = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+    await vscode.commands.executeCommand('kubeCompliance.addFavouriteNamespace', demo);
+    names = (await p.getChildren(admin)).filter((n) => n.kind === 'namespace').map((n) => (n as { namespace: string }).namespace);
+    assert.equal(names[0], 'demo', 'favourites come first');
+    assert.deepEqual(p.prefs('demo-admin').favourites, ['demo']);
+    assert.deepEqual(p.prefs('demo-readonly'), {}, 'other contexts keep their own settings');
+    const fav = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+    assert.equal(p.getTreeItem(fav).contextValue, 'namespace.favourite');
+    await vscode.commands.executeCommand('kubeCompliance.removeFavouriteNamespace', fav);
+    assert.deepEqual(p.prefs('demo-admin').favourites, []);
+  });
+
+  test('demo-readonly: exec-able containers are Forbidden; Use Context switches the explorer without editing the kubeconfig', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const ro = await child(undefined, 'context', (n) => n.context === 'demo-readonly');
+    assert.equal(await vscode.commands.executeCommand('kubeCompliance.useContext', ro), 'demo-readonly');
+    assert.equal(api.explorer.activeContext(), 'demo-readonly');
+    assert.equal(p.getTreeItem(ro).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+    assert.equal(api.explorer.pool.kubeconfig.currentContext, 'demo-admin', 'the kubeconfig still says demo-admin');
+    const demo = await child(ro, 'namespace', (n) => n.namespace === 'demo');
+    const pods = await child(demo, 'group', (n) => n.workloadKind === 'Pod');
+    for (const pod of ['standard-app', 'distroless-app']) {
+      const words = await containerWords(await child(pods, 'pod', (n) => n.name === pod));
+      assert.ok(words.app.startsWith('Forbidden ·'), `${pod}: ${words.app}`);
+    }
+    await vscode.commands.executeCommand('kubeCompliance.useContext', await child(undefined, 'context', (n) => n.context === 'demo-admin'));
+  });
+
+  test('a watch keeps an expanded namespace current (debounced refresh) and stops when it collapses', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    const wl = await child(admin, 'namespace', (n) => n.namespace === 'demo-workloads');
+    await p.getChildren(wl);
+    assert.ok(p.watchedNamespaces.includes(wl.id), 'fetching a namespace starts its watch');
+    const fired: string[] = [];
+    const sub = p.onDidChangeTreeData((n) => fired.push(n ? n.id : '<root>'));
+    try {
+      // a container restart in the emulator (its admin endpoint) changes the pod: the namespace node refreshes
+      await api.explorer.pool.client('demo-admin').request('POST', '/emulator/pods/demo-workloads/db-0/restart', { body: { container: 'db' } });
+      await waitFor('a refresh of demo-workloads', () => fired.includes(wl.id), 15000);
+    } finally {
+      sub.dispose();
+    }
+    const db = await child(await child(wl, 'group', (n) => n.workloadKind === 'StatefulSet'), 'workload', (n) => n.name === 'db');
+    const db0 = (await p.getChildren(db)).find((n) => n.kind === 'pod' && n.name === 'db-0')!;
+    assert.match(String(p.getTreeItem(db0).description), /restart/, 'the refreshed pod shows its restart');
+    p.collapsed(wl);
+    assert.ok(!p.watchedNamespaces.includes(wl.id), 'collapsing stops the watch');
+  });
+
+  test('demo-expired: a 401 error node that says how to refresh the credentials, no pop-up', async () => {
+    const p = await provider();
+    const expired = await child(undefined, 'context', (n) => n.context === 'demo-expired');
+    const kids = await p.getChildren(expired);
+    assert.equal(kids.length, 1);
+    const err = kids[0];
+    assert.equal(err.kind, 'message');
+    const item = p.getTreeItem(err);
+    assert.match(String(item.label), /Credentials rejected \(401\)/);
+    assert.equal(item.command?.command, 'kubeCompliance.showErrorDetails');
+    const content = await vscode.commands.executeCommand<string>(item.command!.command, ...(item.command!.arguments ?? []));
+    assert.match(content, /What to do/);
+    assert.match(content, /token/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+});
