@@ -45,6 +45,8 @@ export interface Cluster {
   url: string;
   port: number;
   kubeconfigPath: string;
+  /** Certificates and the runtime's state (root filesystems, pods); removed by stop() unless given in the options. */
+  workDir: string;
   caPem: string;
   /** Bearer tokens of the kubeconfig users. */
   tokens: { admin: string; readonly: string; expired: string };
@@ -279,6 +281,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       url: api.url,
       port: Number(new URL(api.url).port),
       kubeconfigPath,
+      workDir,
       caPem: certs.ca,
       tokens,
       scenario,

@@ -68,7 +68,7 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
-  console.error(`[emulator] scenario ${cluster.scenario}, ${cluster.hasRuntime ? 'real container processes' : 'metadata-only pods'}; kubeconfig ${cluster.kubeconfigPath} (contexts demo-admin, demo-readonly, demo-expired)`);
+  console.error(`[emulator] scenario ${cluster.scenario}, ${cluster.hasRuntime ? 'real container processes' : 'metadata-only pods'}; kubeconfig ${cluster.kubeconfigPath} (contexts demo-admin, demo-readonly, demo-expired); work dir ${cluster.workDir}`);
   console.log(`READY ${cluster.url}`);
 }
 
