@@ -60,8 +60,8 @@ class ReadOnlyDocs implements vscode.TextDocumentContentProvider {
 /** A workload as the explorer's tree node carries it (or a plain object with the same fields). */
 function workloadOf(arg: unknown): { context?: string; namespace: string; kind: string; name: string } | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
-  const o = arg as { kind?: string; workloadKind?: string; context?: string; namespace?: string; name?: string; summary?: { namespace?: string; name?: string } };
-  if (o.kind === 'pod' && o.summary?.namespace && o.summary.name) return { context: o.context, namespace: o.summary.namespace, kind: 'Pod', name: o.summary.name };
+  const o = arg as { kind?: string; workloadKind?: string; context?: string; namespace?: string; name?: string };
+  if (o.kind === 'pod' && typeof o.namespace === 'string' && typeof o.name === 'string') return { context: o.context || undefined, namespace: o.namespace, kind: 'Pod', name: o.name };
   const kind = o.workloadKind ?? o.kind;
   if (typeof kind === 'string' && typeof o.namespace === 'string' && typeof o.name === 'string') return { context: o.context || undefined, namespace: o.namespace, kind, name: o.name };
   return undefined;

@@ -1,0 +1,131 @@
+// Shell-less containers in the real VS Code host against the emulator's demo cluster: the explorer's Scan command on
+// demo/distroless-app/app goes through the debug-container approach (ephemeral helper), and demo/shared-pid-app/app
+// through its scanner sidecar, with the TEST-DOUBLE auditor. The confirmation modal is answered through the
+// extension's test seam (api.shellless.setConfirmationAnswer); the question itself is still asked and recorded.
+import * as assert from 'node:assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { KubeComplianceApi } from '../../src/extension';
+import type { RunRecord } from '../../src/scan/types';
+import type { ExplorerNode } from '../../src/views/explorer';
+import { activateExtension, EXTENSION_ID, waitFor } from './util';
+
+const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
+
+async function child<K extends ExplorerNode['kind']>(api: KubeComplianceApi, parent: ExplorerNode | undefined, kind: K, pick: (n: Extract<ExplorerNode, { kind: K }>) => boolean): Promise<Extract<ExplorerNode, { kind: K }>> {
+  const kids = await api.explorer.provider.getChildren(parent);
+  const found = kids.find((n) => n.kind === kind && pick(n as Extract<ExplorerNode, { kind: K }>));
+  assert.ok(found, `no ${kind} under ${parent?.id ?? 'the root'}; got ${kids.map((k) => `${k.kind}:${k.id}`).join(', ')}`);
+  return found as Extract<ExplorerNode, { kind: K }>;
+}
+
+/** The explorer's container node for demo/POD/CONTAINER (it carries the classification the Scan command uses). */
+async function containerNode(api: KubeComplianceApi, pod: string, container: string): Promise<ExplorerNode> {
+  const admin = await child(api, undefined, 'context', (n) => n.context === 'demo-admin');
+  const demo = await child(api, admin, 'namespace', (n) => n.namespace === 'demo');
+  const pods = await child(api, demo, 'group', (n) => n.workloadKind === 'Pod');
+  const podNode = await child(api, pods, 'pod', (n) => n.name === pod);
+  return waitFor(`container ${pod}/${container} classified`, async () => {
+    const c = (await api.explorer.provider.getChildren(podNode)).find((n) => n.kind === 'container' && n.name === container);
+    return c && (c as { classification?: unknown }).classification ? c : undefined;
+  });
+}
+
+suite('shell-less: scanning distroless containers through a helper in the real VS Code host', function () {
+  this.timeout(180000);
+  let api: KubeComplianceApi;
+  let resultsDir: string;
+
+  suiteSetup(async () => {
+    api = await activateExtension();
+    if (!process.env.KUBECONFIG) throw new Error('KUBECONFIG is not set: the host test runner starts the demo cluster and passes it');
+    const base = process.env.KC_TEST_RUN_DIR ?? tmpdir();
+    mkdirSync(base, { recursive: true });
+    resultsDir = mkdtempSync(join(base, 'shellless-results-'));
+    await cfg().update('auditor.path', join(extRoot(), 'test/fixtures/test-double-auditor.mjs'), vscode.ConfigurationTarget.Global);
+    await cfg().update('resultsFolder', resultsDir, vscode.ConfigurationTarget.Global);
+    await api.scan.auditors.discover(true);
+    await api.scan.profiles.setDefault({ profile: join(extRoot(), 'test/fixtures/profiles/distroless-target') });
+    await api.shellless.forgetConsents();
+    api.shellless.setConfirmationAnswer(true);
+  });
+
+  suiteTeardown(async () => {
+    api.shellless.setConfirmationAnswer(undefined);
+    delete process.env.KC_DOUBLE_TRANSPORT;
+    await api.scan.profiles.setDefault(undefined);
+    await cfg().update('auditor.path', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('resultsFolder', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('the explorer classifies distroless-app/app as Distroless, to be scanned through a debug container', async () => {
+    const node = await containerNode(api, 'distroless-app', 'app');
+    const item = api.explorer.provider.getTreeItem(node);
+    assert.match(String(item.description), /^Distroless · debug container/);
+  });
+
+  test('Scan on distroless-app/app: asks once, adds the helper, runs the task through it and opens the results', async () => {
+    const node = await containerNode(api, 'distroless-app', 'app');
+    const asked = api.shellless.questions.length;
+    const started: vscode.Task[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task));
+    let record: RunRecord | undefined;
+    try {
+      record = await vscode.commands.executeCommand<RunRecord | undefined>('kubeCompliance.scan', node);
+    } finally {
+      sub.dispose();
+    }
+    assert.ok(record, 'the Scan command returned a run record');
+    assert.equal(api.shellless.questions.length, asked + 1, 'the user was asked before the pod changed');
+    const q = api.shellless.questions.at(-1)!;
+    assert.equal(q.approach, 'debug-container');
+    assert.match(q.summary, /stays in the pod spec until the pod is replaced/);
+    assert.equal(record.approach, 'debug-container');
+    assert.match(record.transportTarget.container, /^kc-scan-helper(-\d+)?$/);
+    assert.equal(record.approachDescription, `debug container ${record.transportTarget.container} → app`);
+    const task = started.find((t) => t.definition.type === 'kube-compliance');
+    assert.ok(task, 'a kube-compliance task ran');
+    assert.match(task.name, /debug container kc-scan-helper/, 'the terminal title names the approach');
+    // the report describes the target, not the helper: every control of distroless-target passed
+    assert.equal(record.platform, 'debian', record.message);
+    assert.equal(record.outcome, 'passed', `${record.message}\n${record.stderrTail ?? ''}`);
+    assert.ok(record.reportPath && existsSync(record.reportPath));
+    const raw = JSON.parse(readFileSync(record.reportPath, 'utf8'));
+    assert.ok(raw.profiles[0].controls.some((c: { id: string }) => c.id === 'target-only-file'));
+    await waitFor('the results panel shows the report', () => api.results.latest?.path === record.reportPath);
+    assert.ok(api.results.panel.view, 'the results panel is open');
+  });
+
+  test('a second Scan reuses the same helper without asking again (MITRE transport)', async () => {
+    process.env.KC_DOUBLE_TRANSPORT = 'mitre';
+    const node = await containerNode(api, 'distroless-app', 'app');
+    const asked = api.shellless.questions.length;
+    const before = api.scan.runs.runs[0];
+    const record = await vscode.commands.executeCommand<RunRecord | undefined>('kubeCompliance.scan', node);
+    assert.ok(record);
+    assert.equal(api.shellless.questions.length, asked, 'not asked again for the same pod');
+    assert.equal(record.transportTarget.container, before.transportTarget.container, 'the same ephemeral container');
+    assert.equal(record.outcome, 'passed', record.message);
+    const pod = await api.explorer.pool.client('demo-admin').getPodJson('demo', 'distroless-app');
+    const ours = (pod.spec?.ephemeralContainers ?? []).filter((c: { name: string }) => c.name.startsWith('kc-scan-helper'));
+    assert.equal(ours.length, 1, 'one helper in the pod spec');
+  });
+
+  test('Scan on shared-pid-app/app goes through its scanner sidecar', async () => {
+    process.env.KC_DOUBLE_TRANSPORT = 'inspec-v1';
+    const node = await containerNode(api, 'shared-pid-app', 'app');
+    const record = await vscode.commands.executeCommand<RunRecord | undefined>('kubeCompliance.scan', node);
+    assert.ok(record);
+    assert.equal(record.approach, 'sidecar');
+    assert.equal(record.approachDescription, 'sidecar scanner → app');
+    assert.equal(record.outcome, 'passed', record.message);
+  });
+
+  test('Add Scanner Sidecar is refused for a bare pod, without changing it', async () => {
+    const ok = await vscode.commands.executeCommand('kubeCompliance.addScannerSidecar', { kind: 'workload', context: 'demo-admin', namespace: 'demo', workloadKind: 'Pod', name: 'distroless-app' });
+    assert.equal(ok, false);
+  });
+});
