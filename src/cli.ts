@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  checkThreshold,
+  evaluateThreshold,
   compareReports,
   DEFAULT_MAX_REPORT_BYTES,
   isReportError,
@@ -198,7 +198,7 @@ function run(argv: string[], out: (s: string) => void, err: (s: string) => void)
       const report = loadReport(p.positional[0]);
       let result;
       try {
-        result = checkThreshold(report, thresholds);
+        result = evaluateThreshold(report, thresholds);
       } catch (e) {
         if (e instanceof ThresholdError) throw new InputError(`${file ?? '--inline'}: ${e.message}`);
         throw e;

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkThreshold, parseReport, parseThresholdYaml, ThresholdError, unknownKeyHint, type Report } from '../../src/core/results';
+import { checkThreshold, evaluateThreshold, parseReport, parseThresholdYaml, ThresholdError, unknownKeyHint, type Report } from '../../src/core/results';
 
 const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
 const load = (name: string): Report => parseReport(readFileSync(join(shared, 'fixtures', 'reports', name), 'utf8'));
@@ -13,12 +13,13 @@ const load = (name: string): Report => parseReport(readFileSync(join(shared, 'fi
 //   Profile Error: rt-03 (medium) · Not Applicable: rt-01 (none) · Not Reviewed: 0
 //   compliance = 6 / 9 = 66.7 → 67 (SAF rounds)
 const cb = load('container-baseline-local.json');
-const rules = (t: unknown): string[] => checkThreshold(cb, t).violations.map((v) => v.rule);
+const rules = (t: unknown): string[] => checkThreshold(cb, t).map((v) => v.rule);
 
 test('compliance.min / max use the rounded percent', () => {
   assert.deepEqual(rules({ compliance: { min: 67 } }), [], '66.7 rounds to 67');
-  const r = checkThreshold(cb, { compliance: { min: 70 } });
+  const r = evaluateThreshold(cb, { compliance: { min: 70 } });
   assert.equal(r.met, false);
+  assert.deepEqual(checkThreshold(cb, { compliance: { min: 70 } }), r.violations);
   assert.deepEqual(r.violations, [{ rule: 'compliance.min', actual: 67, expected: 70, message: 'compliance.min: compliance is 67%, below the minimum of 70%' }]);
   assert.deepEqual(rules({ compliance: { max: 60 } }), ['compliance.max']);
   assert.deepEqual(rules({ compliance: { max: 67 } }), []);
@@ -32,14 +33,14 @@ test('flat keys and nested keys mean the same rules, and may be mixed', () => {
   assert.deepEqual(rules(nested), expected);
   assert.deepEqual(rules(flat), expected);
   assert.deepEqual(rules(mixed), expected);
-  assert.equal(checkThreshold(cb, flat).checked, 4);
+  assert.equal(evaluateThreshold(cb, flat).checked, 4);
 });
 
 test('a bare X.total: N is an exact count, not a maximum (mitre/saf#434)', () => {
   assert.deepEqual(rules({ passed: { total: 6 } }), []);
   assert.deepEqual(rules({ 'passed.total': 5 }), ['passed.total'], 'fewer than actual: still unmet');
   const r = checkThreshold(cb, { passed: { total: 7 } });
-  assert.equal(r.violations[0].message, 'passed.total: expected exactly 7 Passed controls, the report has 6');
+  assert.equal(r[0].message, 'passed.total: expected exactly 7 Passed controls, the report has 6');
   assert.deepEqual(rules({ failed: { total: 2 }, skipped: { total: 0 }, error: { total: 1 }, no_impact: { total: 1 } }), []);
   assert.deepEqual(rules({ no_impact: { total: 0 } }), ['no_impact.total']);
 });
@@ -49,7 +50,7 @@ test('status mapping: skipped = Not Reviewed, no_impact = Not Applicable, error 
   assert.deepEqual(rules({ 'error.total.min': 2 }), ['error.total.min']);
   assert.deepEqual(rules({ 'error.total.max': 1, 'failed.total.max': 1 }), ['failed.total.max']);
   const r = checkThreshold(cb, { 'failed.total.max': 1 });
-  assert.equal(r.violations[0].message, 'failed.total.max: the number of Failed controls is 2, above the maximum of 1');
+  assert.equal(r[0].message, 'failed.total.max: the number of Failed controls is 2, above the maximum of 1');
 });
 
 test('per-severity bounds', () => {
@@ -61,20 +62,20 @@ test('per-severity bounds', () => {
   assert.deepEqual(rules({ no_impact: { none: { max: 0 } } }), ['no_impact.none.max']);
   assert.deepEqual(rules({ no_impact: { none: { min: 1 } } }), []);
   const r = checkThreshold(cb, { 'failed.critical.max': 0 });
-  assert.equal(r.violations[0].message, 'failed.critical.max: the number of critical-severity Failed controls is 1, above the maximum of 0');
+  assert.equal(r[0].message, 'failed.critical.max: the number of critical-severity Failed controls is 1, above the maximum of 0');
 });
 
 test('{status}.{severity}.controls is an exact set; an empty list is not checked', () => {
   assert.deepEqual(rules({ failed: { critical: { controls: ['fs-04'] } } }), []);
   assert.deepEqual(rules({ passed: { medium: { controls: ['rt-02', 'fs-01', 'acct-02', 'acct-01'] } } }), [], 'order does not matter');
   const r = checkThreshold(cb, { failed: { medium: { controls: ['acct-03', 'rt-03'] } } });
-  assert.equal(r.violations.length, 1);
-  assert.equal(r.violations[0].rule, 'failed.medium.controls');
-  assert.match(r.violations[0].message, /expected but not medium-severity Failed: rt-03/);
+  assert.equal(r.length, 1);
+  assert.equal(r[0].rule, 'failed.medium.controls');
+  assert.match(r[0].message, /expected but not medium-severity Failed: rt-03/);
   const extra = checkThreshold(cb, { 'passed.medium.controls': ['acct-01'] });
-  assert.match(extra.violations[0].message, /medium-severity Passed but not listed: acct-02, fs-01, rt-02/);
+  assert.match(extra[0].message, /medium-severity Passed but not listed: acct-02, fs-01, rt-02/);
   assert.deepEqual(rules({ passed: { high: { controls: [] } } }), []);
-  assert.equal(checkThreshold(cb, { passed: { high: { controls: [] } } }).checked, 0);
+  assert.equal(evaluateThreshold(cb, { passed: { high: { controls: [] } } }).checked, 0);
   assert.deepEqual(rules({ no_impact: { none: { controls: ['rt-01'] } }, error: { medium: { controls: ['rt-03'] } } }), []);
 });
 
@@ -90,7 +91,7 @@ test('violations come in SAF order: compliance, totals, per-severity, control li
 });
 
 test('unknown keys are reported (not fatal), with hints for the usual mistakes', () => {
-  const r = checkThreshold(cb, { errors: { total: { max: 0 } }, compliance: { min: 10 } });
+  const r = evaluateThreshold(cb, { errors: { total: { max: 0 } }, compliance: { min: 10 } });
   assert.equal(r.met, true);
   assert.deepEqual(r.unknownKeys, ['errors.total.max']);
   assert.match(unknownKeyHint('errors.total.max'), /"error", not "errors"/);
@@ -115,20 +116,20 @@ test('upstream default preset on the STIG v1 report', () => {
   const preset = { compliance: { min: 70 }, failed: { critical: { max: 0 }, high: { max: 2 } }, skipped: { total: { max: 5 } }, error: { total: { max: 0 } } };
   const r = checkThreshold(load('k8s-ubuntu-stig-train-v1.json'), preset);
   assert.deepEqual(
-    r.violations.map((v) => [v.rule, v.actual]),
+    r.map((v) => [v.rule, v.actual]),
     [['compliance.min', 38], ['skipped.total.max', 10], ['error.total.max', 12]],
   );
-  assert.deepEqual(checkThreshold(load('k8s-ubuntu-stig-train-v1.json'), { 'failed.high.controls': ['SV-260559'] }).violations, []);
+  assert.deepEqual(checkThreshold(load('k8s-ubuntu-stig-train-v1.json'), { 'failed.high.controls': ['SV-260559'] }), []);
 });
 
 test('overlays: only the first profile\'s top-most controls count, with the root status and root severity (as SAF counts)', () => {
   const r = load('triple-overlay.json');
   // 5 top-most controls; root statuses: NR 2, Failed 1, N/A 1, Passed 1 → 25%
-  assert.deepEqual(checkThreshold(r, { passed: { total: 1 }, failed: { total: 1 }, skipped: { total: 2 }, no_impact: { total: 1 }, error: { total: 0 } }).violations, []);
-  assert.deepEqual(checkThreshold(r, { compliance: { min: 25, max: 25 } }).violations, []);
+  assert.deepEqual(checkThreshold(r, { passed: { total: 1 }, failed: { total: 1 }, skipped: { total: 2 }, no_impact: { total: 1 }, error: { total: 0 } }), []);
+  assert.deepEqual(checkThreshold(r, { compliance: { min: 25, max: 25 } }), []);
   // V-61867: N/A; the root's severity tag is medium (the top layer alone would say none)
-  assert.deepEqual(checkThreshold(r, { no_impact: { medium: { controls: ['V-61867'] } } }).violations, []);
-  assert.deepEqual(checkThreshold(r, { 'no_impact.none.max': 0 }).violations, []);
+  assert.deepEqual(checkThreshold(r, { no_impact: { medium: { controls: ['V-61867'] } } }), []);
+  assert.deepEqual(checkThreshold(r, { 'no_impact.none.max': 0 }), []);
 });
 
 test('a report with two independent profiles: threshold counts the first profile only', () => {
@@ -140,5 +141,5 @@ test('a report with two independent profiles: threshold counts the first profile
     ],
   });
   assert.equal(r.controls.length, 5, 'the model (and Heimdall) shows both profiles');
-  assert.deepEqual(checkThreshold(r, { passed: { total: 1 }, failed: { total: 1 }, compliance: { min: 50, max: 50 } }).violations, []);
+  assert.deepEqual(checkThreshold(r, { passed: { total: 1 }, failed: { total: 1 }, compliance: { min: 50, max: 50 } }), []);
 });

@@ -20,6 +20,7 @@ export {
 } from './summary';
 export {
   checkThreshold,
+  evaluateThreshold,
   parseThresholdYaml,
   flattenThreshold,
   thresholdControls,

@@ -75,9 +75,15 @@ const sevWord = (s: string): string => (s === 'none' ? 'no-severity' : `${s}-sev
 
 /**
  * Checks a report against SAF thresholds (object from `parseThresholdYaml`, or inline like `{"compliance.min": 80}`).
- * Returns every unmet rule with a message; throws `ThresholdError` for unusable rule values.
+ * Returns the unmet rules, each with a message ([] = all met); throws `ThresholdError` for unusable rule values.
+ * `evaluateThreshold` gives the same plus how many rules were checked and the keys not understood.
  */
-export function checkThreshold(report: Report, thresholds: unknown): ThresholdResult {
+export function checkThreshold(report: Report, thresholds: unknown): readonly ThresholdViolation[] {
+  return evaluateThreshold(report, thresholds).violations;
+}
+
+/** `checkThreshold` with the whole picture: met?, violations, rules checked, unknown keys. */
+export function evaluateThreshold(report: Report, thresholds: unknown): ThresholdResult {
   const rules = flattenThreshold(thresholds);
   const controls = thresholdControls(report);
   const counts = countByStatus(controls);
