@@ -373,7 +373,7 @@ function rowTemplate(row: Row, i: number): TemplateResult {
   }
   const c = report!.controls[row.key];
   return html`<div class="row control ${selectedKey === c.key ? 'selected' : ''} ${filter.groupByFile ? 'indented' : ''}" data-i=${i} data-key=${c.key} role="option"
-    aria-selected=${selectedKey === c.key ? 'true' : 'false'} @click=${() => select(c.key, false)} @dblclick=${() => void openSource(c.key)}>
+    aria-selected=${selectedKey === c.key ? 'true' : 'false'} @click=${() => choose(c.key)} @dblclick=${() => void openSource(c.key)}>
     <span class="codicon codicon-${STATUS_ICON[c.status]} status-${STATUS_CLASS[c.status]}" title=${c.status}></span>
     <span class="id">${c.id}</span>
     <span class="title">${c.title}</span>
@@ -446,9 +446,15 @@ function select(key: number, scroll: boolean): void {
 
 // ───────────────────────────── detail ─────────────────────────────
 
-async function openSource(key: number, resultIndex?: number): Promise<void> {
+/** A click in the list: select the control and show its source beside, keeping the focus in the list. */
+function choose(key: number): void {
+  select(key, false);
+  void openSource(key, undefined, true);
+}
+
+async function openSource(key: number, resultIndex?: number, preserveFocus?: boolean): Promise<void> {
   try {
-    const r = await request('openSource', { key, resultIndex });
+    const r = await request('openSource', { key, resultIndex, preserveFocus });
     sourceNote = { key, result: r };
   } catch (err) {
     sourceNote = { key, result: { opened: false, message: err instanceof Error ? err.message : String(err) } };

@@ -154,7 +154,8 @@ export interface PanelSnapshot {
 
 /** Requests the panel sends to the host: method → params and result. */
 export interface PanelRequests {
-  openSource: { params: { readonly key: number; readonly resultIndex?: number }; result: OpenSourceResult };
+  /** `preserveFocus`: open beside and keep the focus in the panel (a click in the list), else focus the editor. */
+  openSource: { params: { readonly key: number; readonly resultIndex?: number; readonly preserveFocus?: boolean }; result: OpenSourceResult };
   getDetail: { params: { readonly key: number }; result: PanelControlDetail };
 }
 /** Requests the host sends to the panel. */
@@ -267,7 +268,9 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
       return isPersistedState(x.state);
     case 'request':
       if (!isInt(x.id) || !isObj(x.params)) return false;
-      if (x.method === 'openSource') return isInt(x.params.key) && (x.params.resultIndex === undefined || isInt(x.params.resultIndex));
+      if (x.method === 'openSource') {
+        return isInt(x.params.key) && (x.params.resultIndex === undefined || isInt(x.params.resultIndex)) && (x.params.preserveFocus === undefined || typeof x.params.preserveFocus === 'boolean');
+      }
       if (x.method === 'getDetail') return isInt(x.params.key);
       return false;
     case 'reply':

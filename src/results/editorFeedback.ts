@@ -82,8 +82,8 @@ export class EditorFeedback implements vscode.Disposable {
       bad.map(async (c) => {
         const where = await sources.resolve(c);
         if (!where.found) return;
-        const line = await this.controlLine(where.path, where.line, c.id);
-        const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), problemText(c), diagnosticSeverity(c.status, c.severity));
+        const range = await this.controlRange(where.path, where.line, c.id);
+        const d = new vscode.Diagnostic(range, problemText(c), diagnosticSeverity(c.status, c.severity));
         d.source = DIAGNOSTIC_SOURCE;
         d.code = c.id;
         let list = byFile.get(where.path);
@@ -104,16 +104,28 @@ export class EditorFeedback implements vscode.Disposable {
     this.lensEmitter.fire();
   }
 
-  /** The 0-based line of `control 'id'` near the reported (1-based) line: STIG reports say line 1 for every control. */
-  private async controlLine(file: string, reported: number, id: string): Promise<number> {
+  /**
+   * The range of the `control 'id'` line near the reported (1-based) line: STIG reports say line 1 for every control.
+   * The range ends at the line's real end (the workbench drops markers whose columns are out of range).
+   */
+  private async controlRange(file: string, reported: number, id: string): Promise<vscode.Range> {
     try {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
       const at = reported - 1;
-      if (at >= 0 && at < doc.lineCount && CONTROL_LINE.exec(doc.lineAt(at).text)?.[2] === id) return at;
-      for (let i = 0; i < doc.lineCount; i++) if (CONTROL_LINE.exec(doc.lineAt(i).text)?.[2] === id) return i;
-      return Math.max(0, Math.min(doc.lineCount - 1, at));
+      let line = Math.max(0, Math.min(doc.lineCount - 1, at));
+      if (!(at >= 0 && at < doc.lineCount && CONTROL_LINE.exec(doc.lineAt(at).text)?.[2] === id)) {
+        for (let i = 0; i < doc.lineCount; i++) {
+          if (CONTROL_LINE.exec(doc.lineAt(i).text)?.[2] === id) {
+            line = i;
+            break;
+          }
+        }
+      }
+      const text = doc.lineAt(line).text;
+      return new vscode.Range(line, text.length - text.trimStart().length, line, Math.max(1, text.length));
     } catch {
-      return Math.max(0, reported - 1);
+      const line = Math.max(0, reported - 1);
+      return new vscode.Range(line, 0, line, 1);
     }
   }
 

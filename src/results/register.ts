@@ -80,7 +80,7 @@ export class ResultsService implements ResultsViewHost, vscode.Disposable {
 
   // ───────── ResultsViewHost: what the panel asks for ─────────
 
-  async openSource(view: ResultsView, key: number, _resultIndex?: number): Promise<OpenSourceResult> {
+  async openSource(view: ResultsView, key: number, _resultIndex?: number, preserveFocus = false): Promise<OpenSourceResult> {
     const loaded = view.current;
     const control = loaded?.report.controls[key];
     if (!loaded || !control) return { opened: false, message: 'That control is no longer shown (the report changed).' };
@@ -89,7 +89,7 @@ export class ResultsService implements ResultsViewHost, vscode.Disposable {
       this.ctx.log.info(`results: no source for ${control.id}: ${where.reason}`);
       return { opened: false, message: where.reason };
     }
-    const editor = await openAt(where.path, where.line, this.otherColumn(view));
+    const editor = await openAt(where.path, where.line, this.otherColumn(view), preserveFocus);
     return { opened: true, path: where.path, line: editor.selection.active.line + 1 };
   }
 

@@ -18,7 +18,7 @@ import { toPanelDetail } from './panelData';
 
 /** What a view asks of the extension (implemented by the ResultsService). */
 export interface ResultsViewHost {
-  openSource(view: ResultsView, key: number, resultIndex?: number): Promise<OpenSourceResult>;
+  openSource(view: ResultsView, key: number, resultIndex?: number, preserveFocus?: boolean): Promise<OpenSourceResult>;
   exportReport(view: ResultsView, format: 'csv' | 'markdown' | 'hdf'): Promise<void>;
   runCommand(view: ResultsView, command: 'openReport' | 'compareReports' | 'refresh'): Promise<void>;
 }
@@ -131,7 +131,7 @@ export class ResultsView implements vscode.Disposable {
       case 'request': {
         try {
           const result =
-            msg.method === 'getDetail' ? this.detail(msg.params.key) : await this.host.openSource(this, msg.params.key, msg.params.resultIndex);
+            msg.method === 'getDetail' ? this.detail(msg.params.key) : await this.host.openSource(this, msg.params.key, msg.params.resultIndex, msg.params.preserveFocus);
           void this.post({ type: 'reply', id: msg.id, ok: true, result });
           return result;
         } catch (err) {

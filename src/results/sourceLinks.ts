@@ -83,11 +83,11 @@ export class ReportSources {
 }
 
 /** Opens the file at the (1-based) line, in the editor group `column`. */
-export async function openAt(file: string, line: number, column: vscode.ViewColumn): Promise<vscode.TextEditor> {
+export async function openAt(file: string, line: number, column: vscode.ViewColumn, preserveFocus = false): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const l = Math.max(0, Math.min(doc.lineCount - 1, line - 1));
   const text = doc.lineAt(l).text;
   const start = text.length - text.trimStart().length;
   const range = new vscode.Range(l, start, l, start);
-  return vscode.window.showTextDocument(doc, { viewColumn: column, selection: range, preview: true, preserveFocus: false });
+  return vscode.window.showTextDocument(doc, { viewColumn: column, selection: range, preview: true, preserveFocus });
 }
