@@ -2,7 +2,7 @@
 // workloads, authentication, RBAC on exec/debug, SelfSubjectAccessReview (protobuf) and SelfSubjectRulesReview.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -177,4 +177,25 @@ test('exec into an unknown container or a completed pod fails like a real API se
   const done = await k(['exec', 'migrate-q8r5t', '-n', 'demo-workloads', '--', 'true']);
   assert.notEqual(done.code, 0);
   assert.match(done.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
+});
+
+test('kubectl apply (client-side and --server-side), delete -f', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kc-apply-'));
+  const file = join(dir, 'cm.yaml');
+  const write = (v: string) => writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: demo\ndata:\n  key: "${v}"\n`);
+  write('1');
+  const a1 = await k(['apply', '-f', file]);
+  assert.equal(a1.code, 0, a1.stderr);
+  assert.equal(a1.stdout.trim(), 'configmap/applied created');
+  write('2');
+  const a2 = await k(['apply', '-f', file]);
+  assert.equal(a2.stdout.trim(), 'configmap/applied configured');
+  write('3');
+  const a3 = await k(['apply', '--server-side', '-f', file]);
+  assert.equal(a3.code, 0, a3.stderr);
+  const got = await k(['get', 'configmap', 'applied', '-n', 'demo', '-o', 'jsonpath={.data.key}']);
+  assert.equal(got.stdout, '3');
+  const del = await k(['delete', '-f', file]);
+  assert.equal(del.stdout.trim(), 'configmap "applied" deleted');
+  assert.equal(cluster.get('configmaps', 'demo', 'applied'), undefined);
 });

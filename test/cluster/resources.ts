@@ -131,3 +131,36 @@ export function apiResourceList(group: string, version: string): object | undefi
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
+
+// ---------------------------------------------------------------- OpenAPI v3 (just enough for kubectl apply/create -f)
+// kubectl's default `--validate=strict` asks the OpenAPI v3 document of the resource's group-version whether its PATCH
+// operation takes the `fieldValidation` query parameter; when it does, kubectl leaves validation to the server and
+// needs no schemas. The emulator accepts `fieldValidation` and does not reject unknown fields.
+
+function gvPath(group: string, version: string): string {
+  return group ? `apis/${group}/${version}` : `api/${version}`;
+}
+
+export function openapiV3Root(): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const r of RESOURCES) {
+    const p = gvPath(r.group, r.version);
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${Buffer.from(p).toString('hex').slice(0, 16).toUpperCase()}` };
+  }
+  return { paths };
+}
+
+export function openapiV3Doc(gv: string): object | undefined {
+  const list = RESOURCES.filter((r) => gvPath(r.group, r.version) === gv && !r.virtual);
+  if (!list.length) return undefined;
+  const q = (name: string) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } });
+  const paths: Record<string, object> = {};
+  for (const r of list) {
+    const gvk = { group: r.group, version: r.version, kind: r.kind };
+    const base = `/${gv}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}`;
+    const op = (verb: string, params: string[]) => ({ operationId: `${verb}${r.kind}`, parameters: params.map(q), responses: { '200': { description: 'OK' } }, 'x-kubernetes-action': verb, 'x-kubernetes-group-version-kind': gvk });
+    paths[base] = { get: op('list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'watch']), post: op('post', ['dryRun', 'fieldManager', 'fieldValidation']) };
+    paths[`${base}/{name}`] = { get: op('get', []), put: op('put', ['dryRun', 'fieldManager', 'fieldValidation']), patch: op('patch', ['dryRun', 'fieldManager', 'fieldValidation', 'force']), delete: op('delete', ['dryRun', 'gracePeriodSeconds', 'propagationPolicy']) };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.33.1' }, paths, components: { schemas: {} } };
+}

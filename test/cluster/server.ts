@@ -10,9 +10,10 @@ import type { Faults } from './faults';
 import { containerDefaults, containerStatusFor, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from './objects';
 import { decodeObject, decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from './protobuf';
 import { Authenticator, Authorizer, type Attributes, type PolicyRule, type UserInfo } from './rbac';
-import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, type ResourceDef } from './resources';
+import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, openapiV3Doc, openapiV3Root, type ResourceDef } from './resources';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 import type { Store, WatchEvent } from './store';
+import { parse as parseYamlText } from 'yaml';
 import { toTable } from './tables';
 
 export const KUBE_VERSION = {
@@ -276,8 +277,16 @@ export class ApiServer {
         return sendJson(res, 201, this.create(def, p.namespace, parseBody(body, req), { dryRun: q.get('dryRun') === 'All' }));
       case 'update':
         return sendJson(res, 200, this.replace(def, p.namespace, p.name!, parseBody(body, req), false));
-      case 'patch':
-        return sendJson(res, 200, this.patch(def, p.namespace, p.name!, body, req.headers['content-type'] ?? '', false));
+      case 'patch': {
+        const ct = req.headers['content-type'] ?? '';
+        // Server-side apply, simplified: create when missing, else a strategic merge (no field managers or conflicts).
+        if (ct.startsWith('application/apply-patch+yaml') && !this.o.store.get(def.resource, p.namespace, p.name!)) {
+          const obj = parseYaml(body);
+          if (obj?.metadata?.name && obj.metadata.name !== p.name) throw new HttpError(400, 'BadRequest', `the name of the object (${obj.metadata.name}) does not match the name on the URL (${p.name})`);
+          return sendJson(res, 201, this.create(def, p.namespace, { ...obj, metadata: { ...(obj.metadata ?? {}), name: p.name } }, { dryRun: q.get('dryRun') === 'All' }));
+        }
+        return sendJson(res, 200, this.patch(def, p.namespace, p.name!, body, ct, false));
+      }
       case 'delete':
         return sendJson(res, 200, this.deleteOne(def, p.namespace, p.name!));
       case 'deletecollection':
@@ -296,6 +305,8 @@ export class ApiServer {
     else if (seg[0] === 'api' && seg.length === 2) out = apiResourceList('', seg[1]);
     else if (seg[0] === 'apis' && seg.length === 2) out = apiGroup(seg[1]);
     else if (seg[0] === 'apis' && seg.length === 3) out = apiResourceList(seg[1], seg[2]);
+    else if (path === '/openapi/v3') out = openapiV3Root();
+    else if (seg[0] === 'openapi' && seg[1] === 'v3') out = openapiV3Doc(seg.slice(2).join('/'));
     else if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('ok');
@@ -834,6 +845,14 @@ function parseBody(body: Buffer, req: IncomingMessage): KObject {
   return parseJson(body);
 }
 
+function parseYaml(body: Buffer): KObject {
+  try {
+    return parseYamlText(body.toString('utf8')) ?? {};
+  } catch (e) {
+    throw new HttpError(400, 'BadRequest', `error decoding YAML: ${(e as Error).message}`);
+  }
+}
+
 function parseJson(body: Buffer): KObject {
   if (!body.length) return {};
   try {
@@ -940,9 +959,10 @@ function jsonPatch(doc: KObject, ops: KObject[]): KObject {
 
 export function applyPatch(doc: KObject, body: Buffer, contentType: string): KObject {
   const ct = contentType.split(';')[0].trim();
+  if (ct === 'application/apply-patch+yaml') return mergePatch(doc, parseYaml(body), true) as KObject;
   const patch = parseJson(body);
   if (ct === 'application/json-patch+json') return jsonPatch(doc, patch as unknown as KObject[]);
   if (ct === 'application/merge-patch+json') return mergePatch(doc, patch, false) as KObject;
   if (ct === 'application/strategic-merge-patch+json') return mergePatch(doc, patch, true) as KObject;
-  throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+  throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`);
 }
