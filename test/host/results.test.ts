@@ -183,6 +183,37 @@ suite('results panel', () => {
     assert.ok(after.some((l) => l.range.start.line === controlLine(fsFile.fsPath, 'fs-02') - 1 && /not in the latest run/.test(l.command?.title ?? '')));
   });
 
+  test('diagnostic severity follows the control severity (critical/high Error, medium Warning, low Information, none Hint; Profile Error always Error)', async () => {
+    const dir = tempDir();
+    const data = JSON.parse(readFileSync(LOCAL, 'utf8'));
+    const byId = (id: string) => data.profiles[0].controls.find((c: { id: string }) => c.id === id);
+    const fail = (id: string, severity: string) => {
+      const c = byId(id);
+      c.tags.severity = severity;
+      c.impact = 0.5; // the tag decides the severity (results-semantics §3); impact > 0 keeps the control applicable
+      c.results = c.results.map((r: Record<string, unknown>) => ({ ...r, status: 'failed', message: 'forced failure' }));
+    };
+    fail('fs-01', 'high');
+    fail('fs-02', 'low');
+    fail('fs-03', 'none');
+    fail('fs-04', 'critical');
+    byId('rt-03').tags.severity = 'low'; // stays a Profile Error (backtrace)
+    const copy = join(dir, 'severities.json');
+    writeFileSync(copy, JSON.stringify(data));
+    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: copy });
+    const sev = (file: string) =>
+      Object.fromEntries(
+        vscode.languages
+          .getDiagnostics(vscode.Uri.file(join(ws, 'container-baseline', 'controls', file)))
+          .filter((d) => d.source === 'Kube Compliance')
+          .map((d) => [String(d.code), d.severity]),
+      );
+    const S = vscode.DiagnosticSeverity;
+    assert.deepEqual(sev('filesystem.rb'), { 'fs-01': S.Error, 'fs-02': S.Information, 'fs-03': S.Hint, 'fs-04': S.Error });
+    assert.deepEqual(sev('runtime.rb'), { 'rt-03': S.Error });
+    assert.deepEqual(sev('accounts.rb'), { 'acct-03': S.Warning });
+  });
+
   test('a malformed report gives a clear error and keeps the previous content', async () => {
     await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: LOCAL });
     const view = panelView(api);
