@@ -303,21 +303,19 @@ function effectiveControl(
   const rawResults = (rootNorm.forInspecjs.results as Json[]) ?? [];
   const results: ControlResult[] = segments.map((s, i) => {
     const r = rawResults[i] ?? {};
-    const reported = str(r.status);
-    return {
-      status: s.status as ResultStatus,
-      ...(reported !== undefined && reported !== s.status ? { reportedStatus: reported } : {}),
-      codeDesc: s.code_desc,
-      ...(s.message !== undefined ? { message: String(s.message) } : {}),
-      ...(s.skip_message !== undefined ? { skipMessage: String(s.skip_message) } : {}),
-      ...(s.exception !== undefined ? { exception: String(s.exception) } : {}),
-      ...(s.backtrace !== undefined ? { backtrace: s.backtrace.map(String) } : {}),
-      ...(typeof r.run_time === 'number' ? { runTime: r.run_time } : {}),
-      ...(str(r.start_time) ? { startTime: str(r.start_time) } : {}),
-      ...(str(r.resource) ? { resource: str(r.resource) } : {}),
-      ...(str(r.resource_class) ? { resourceClass: str(r.resource_class) } : {}),
-      ...(str(r.resource_id) ? { resourceId: str(r.resource_id) } : {}),
-    };
+    // built field by field (no spreads): this runs once per result, 20,000 times in a big report
+    const o: { -readonly [K in keyof ControlResult]: ControlResult[K] } = { status: s.status as ResultStatus, codeDesc: s.code_desc };
+    if (typeof r.status === 'string' && r.status !== s.status) o.reportedStatus = r.status;
+    if (s.message !== undefined) o.message = String(s.message);
+    if (s.skip_message !== undefined) o.skipMessage = String(s.skip_message);
+    if (s.exception !== undefined) o.exception = String(s.exception);
+    if (s.backtrace !== undefined) o.backtrace = s.backtrace.map(String);
+    if (typeof r.run_time === 'number') o.runTime = r.run_time;
+    if (typeof r.start_time === 'string' && r.start_time) o.startTime = r.start_time;
+    if (typeof r.resource === 'string' && r.resource) o.resource = r.resource;
+    if (typeof r.resource_class === 'string' && r.resource_class) o.resourceClass = r.resource_class;
+    if (typeof r.resource_id === 'string' && r.resource_id) o.resourceId = r.resource_id;
+    return o;
   });
 
   const id = String(d.id);
