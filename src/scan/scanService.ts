@@ -358,7 +358,9 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
         }
         const sessionMode = vscode.workspace.getConfiguration('kubeCompliance').get<boolean>('transport.sessionMode', false);
         const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfigPath, TRAIN_K8S_SESSION_MODE: sessionMode ? 'true' : 'false' };
-        if (input.license && input.license !== 'decline') env.CHEF_LICENSE = input.license;
+        // the user's own recorded answer only (asked when the auditor is Chef InSpec); never accepted on their behalf
+        const license = input.license ?? this.auditors.licenseAnswer();
+        if (license && license !== 'decline') env.CHEF_LICENSE = license;
         else delete env.CHEF_LICENSE;
         this.markRunning(input, true);
         marked = true;

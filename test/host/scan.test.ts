@@ -73,6 +73,7 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
   suiteTeardown(async () => {
     delete process.env.KC_DOUBLE_NO_TRANSPORT;
     delete process.env.KC_DOUBLE_SLOW_MS;
+    delete process.env.KC_DOUBLE_REQUIRE_LICENSE;
     await api.scan.profiles.setDefault(undefined);
     await cfg().update('auditor.path', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('resultsFolder', undefined, vscode.ConfigurationTarget.Global);
@@ -250,6 +251,34 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
       await cfg().update('auditor.path', DOUBLE(), vscode.ConfigurationTarget.Global);
       await api.scan.auditors.discover(true);
     }
+  });
+
+  test('Chef InSpec refusing without an accepted licence (exit 172) is explained, not shown as a result', async () => {
+    // the double behaves like Chef InSpec from here on; no licence answer is recorded, so none is passed
+    assert.equal(api.scan.auditors.licenseAnswer(), undefined);
+    process.env.KC_DOUBLE_REQUIRE_LICENSE = '1';
+    try {
+      const record = await api.scan.run({ target: target(), profile: { profile: PROFILE() }, showResults: false, notify: false });
+      assert.equal(record.exitCode, 172);
+      assert.equal(record.outcome, 'license');
+      assert.match(record.message, /Chef License was not accepted/);
+      assert.equal(record.reportPath, undefined);
+    } finally {
+      delete process.env.KC_DOUBLE_REQUIRE_LICENSE;
+    }
+  });
+
+  test('the profile picker lists the workspace profiles; the default and recents are remembered', async () => {
+    const found = await api.scan.profiles.workspaceProfiles();
+    const baseline = found.find((p) => p.name === 'container-baseline');
+    assert.ok(baseline, `the workspace's container-baseline profile is listed (${found.map((p) => p.name).join(', ')})`);
+    assert.equal(baseline.title, 'Container Baseline (fixture)');
+    await api.scan.profiles.setDefault({ profile: baseline.path, inputFile: join(baseline.path, 'inputs.yml') });
+    assert.deepEqual(api.scan.profiles.getDefault(), { profile: baseline.path, inputFile: join(baseline.path, 'inputs.yml') });
+    assert.deepEqual(await api.scan.profiles.resolve(), api.scan.profiles.getDefault(), 'scans use the default without asking');
+    await api.scan.profiles.remember({ profile: 'https://example.com/p.tar.gz' });
+    assert.equal(api.scan.profiles.recents()[0].profile, 'https://example.com/p.tar.gz');
+    await api.scan.profiles.setDefault(undefined);
   });
 
   test('the scan commands and the container menu entry are contributed', () => {
