@@ -174,3 +174,23 @@ test('suffixOf strips any prefix before the last controls/ folder', () => {
   assert.equal(suffixOf('name-3051a24/controls/sub/x.rb'), 'controls/sub/x.rb');
   assert.equal(suffixOf('libraries/helper.rb'), undefined);
 });
+
+test('against the real fixture profile on disk: every container-baseline control resolves to its control line', async () => {
+  const { existsSync, readdirSync, statSync } = await import('node:fs');
+  const profiles = join(shared, 'fixtures', 'profiles');
+  const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
+  const all = walk(profiles).map((f) => f.replace(/\\/g, '/'));
+  const disk: SourceLookup = {
+    exists: (p) => existsSync(p) && statSync(p).isFile(),
+    findFiles: (suffix) => all.filter((f) => f.endsWith(`/${suffix}`)),
+    readFile: (p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined),
+  };
+  const root = join(profiles, 'container-baseline').replace(/\\/g, '/');
+  for (const c of cb.controls) {
+    const res = await resolveSourceLocation(cb, c, disk, { profileRoots: [root] });
+    assert.ok(res.found, `${c.id}: ${!res.found ? res.reason : ''}`);
+    assert.equal(res.path, `${root}/${c.groupFile}`);
+    assert.equal(res.line, c.sourceLocation!.line, c.id);
+    assert.match(readFileSync(res.path, 'utf8').split('\n')[res.line - 1], new RegExp(`^control '${c.id}' do`));
+  }
+});
