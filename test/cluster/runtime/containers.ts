@@ -131,7 +131,12 @@ export interface LaunchOptions {
   stdin: boolean;
 }
 
-export interface Launched { child: ChildProcess; hostPid: number }
+export interface Launched {
+  child: ChildProcess;
+  hostPid: number;
+  /** Resolves with the container's exit status (128+signal when killed) once its launcher is gone. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
 
 /** Starts a container process; resolves once it is the container's first process (host PID known). */
 export function launch(o: LaunchOptions): Promise<Launched> {
@@ -141,30 +146,50 @@ export function launch(o: LaunchOptions): Promise<Launched> {
     ? [t.nsenter, `--target=${o.joinPid}`, '--pid', '--uts', '--no-fork', '--', t.unshare, '--mount', '--propagation', 'private', '--', ...tail]
     : [t.unshare, '--pid', '--mount', '--uts', '--propagation', 'private', '--', ...tail];
   const child = spawn(cmd, args, { env: o.env, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: 128, signal: null }));
+  });
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+  let report = '';
+  const fd3Done = new Promise<void>((resolve) => {
+    fd3.on('data', (d: Buffer) => (report += d.toString()));
+    fd3.on('end', () => resolve());
+    fd3.on('error', () => resolve());
+  });
+  let early = '';
+  const onEarly = (d: Buffer) => { early = (early + d.toString()).slice(-2000); };
+  child.stderr?.on('data', onEarly);
   return new Promise((resolve, reject) => {
-    let report = '';
-    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
     let settled = false;
-    let early = '';
-    const onEarly = (d: Buffer) => { early = (early + d.toString()).slice(-2000); };
-    child.stderr?.on('data', onEarly);
-    fd3.on('data', (d: Buffer) => {
-      report += d.toString();
+    // The pid line arrives on fd 3 before the command runs; fd 3 closes when the command starts (or the launcher dies).
+    void fd3Done.then(async () => {
       const m = /pid (\d+)/.exec(report);
-      if (m && !settled) {
+      if (m) {
         settled = true;
         child.stderr?.off('data', onEarly);
-        resolve({ child, hostPid: Number(m[1]) });
+        resolve({ child, hostPid: Number(m[1]), exit });
+        return;
       }
-    });
-    child.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
-    child.on('exit', (code, signal) => {
+      const { code, signal } = await exit;
       if (settled) return;
       settled = true;
       const why = /error (.*)/.exec(report)?.[1];
       reject(new Error(`container process did not start${why ? ` (${why})` : ''}: exit ${code ?? signal}${early ? `: ${early.trim()}` : ''}`));
     });
   });
+}
+
+/**
+ * Stops a launched container: SIGKILL to its first process (as PID 1 of its own namespace the kernel then kills and
+ * reaps the rest, and the launcher reaps it), then, once the launcher is gone or after 2 s, SIGKILL to whatever is
+ * left in the launcher's process group.
+ */
+export async function stopLaunched(hostPid: number | undefined, launcherPid: number | undefined, exit: Promise<unknown> | undefined): Promise<void> {
+  killTree(hostPid, 'SIGKILL');
+  if (exit) await Promise.race([exit, new Promise((r) => setTimeout(r, 2000))]);
+  killGroup(launcherPid);
+  if (exit) await Promise.race([exit, new Promise((r) => setTimeout(r, 3000))]);
 }
 
 export interface ExecSpawnOptions { scripts: Scripts; pid: number; rootfs: string; caps: string[] | 'privileged'; uid: number; gid: number; argv: string[]; env: Record<string, string>; stdin: boolean }

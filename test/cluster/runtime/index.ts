@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import type { ContainerRuntime, KObject, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
-import { capabilitySet, copyRootfs, killGroup, launch, resolveExecutable, spawnExec, writeScripts, type Scripts } from './containers';
+import { capabilitySet, copyRootfs, killGroup, launch, resolveExecutable, spawnExec, stopLaunched, writeScripts, type Scripts } from './containers';
 import { ensureRootfs, imageKind, type ImageConfig, type RootfsSet } from './rootfs';
 import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, rejectUpgrade, type ChannelSession, type StatusObject } from './streams';
 
@@ -216,7 +216,7 @@ class Runtime implements EmulatorRuntime {
       this.track(l.child);
       l.child.stdout?.resume();
       l.child.stderr?.resume();
-      rec.sandbox = { child: l.child, hostPid: l.hostPid, exited: new Promise((r) => l.child.once('exit', () => r())) };
+      rec.sandbox = { child: l.child, hostPid: l.hostPid, exited: l.exit.then(() => undefined) };
     }
     await Promise.all([...rec.containers.values()].map((c) => this.startContainer(c)));
   }
@@ -313,8 +313,7 @@ class Runtime implements EmulatorRuntime {
     const { child, hostPid } = launched;
     this.track(child);
     if (rec.deleted || this.closing) {
-      killGroup(child.pid);
-      killGroup(hostPid);
+      await stopLaunched(hostPid, child.pid, launched.exit);
       return;
     }
     c.child = child;
@@ -330,8 +329,8 @@ class Runtime implements EmulatorRuntime {
     child.stderr?.on('data', fan(2));
     child.stdin?.on('error', () => {});
     let exitedEarly = false;
-    c.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+    c.exited = launched.exit.then(({ code, signal }) => {
+      {
         exitedEarly = true;
         const exitCode = exitCodeOf(code, signal);
         if (c.child === child) {
@@ -341,8 +340,7 @@ class Runtime implements EmulatorRuntime {
           const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: c.startedAt, finishedAt: now(), containerID: c.containerID };
           this.onStopped(c, terminated);
         }
-        resolve();
-      });
+      }
     });
     await Promise.race([c.exited, sleep(RUNNING_AFTER_MS)]);
     if (exitedEarly || c.child !== child) return;
@@ -411,10 +409,7 @@ class Runtime implements EmulatorRuntime {
     c.backoffTimer = undefined;
     if (c.child) {
       c.stopping = 'restart';
-      const exited = c.exited;
-      killGroup(c.hostPid);
-      killGroup(c.child.pid);
-      await exited;
+      await stopLaunched(c.hostPid, c.child.pid, c.exited);
       // Ephemeral containers in the killed PID namespace were killed by the kernel: let their exits be reported first.
       await Promise.all([...rec.ephemerals.values()].map((e) => (e.child ? Promise.race([e.exited, sleep(2000)]) : undefined)));
     }
@@ -438,18 +433,10 @@ class Runtime implements EmulatorRuntime {
       if (c.backoffTimer) clearTimeout(c.backoffTimer);
       c.stopping = why;
       for (const e of c.execs) killGroup(e.child.pid);
-      if (c.child) {
-        killGroup(c.hostPid);
-        killGroup(c.child.pid);
-        if (c.exited) waits.push(c.exited);
-      }
+      if (c.child) waits.push(stopLaunched(c.hostPid, c.child.pid, c.exited));
     }
-    if (rec.sandbox) {
-      killGroup(rec.sandbox.hostPid);
-      killGroup(rec.sandbox.child.pid);
-      waits.push(rec.sandbox.exited);
-    }
-    await Promise.race([Promise.all(waits), sleep(5000)]);
+    if (rec.sandbox) waits.push(stopLaunched(rec.sandbox.hostPid, rec.sandbox.child.pid, rec.sandbox.exited));
+    await Promise.race([Promise.all(waits), sleep(8000)]);
     await fs.rm(rec.dir, { recursive: true, force: true }).catch(() => {});
   }
 
