@@ -421,3 +421,12 @@ test('agrees control by control with inspecjs\' own file reader (convertFileCont
     });
   }
 });
+
+test('a skipped or failed profile is reported in warnings with its reason', () => {
+  const r = parseReport({
+    profiles: [{ name: 'win', status: 'skipped', status_message: "Skipping profile: 'win' on unsupported platform: 'debian/12'.", controls: [] }],
+  });
+  assert.equal(r.controls.length, 0);
+  assert.deepEqual(r.warnings, [`profile "win" was skipped: Skipping profile: 'win' on unsupported platform: 'debian/12'. — its controls did not run`]);
+  assert.equal(summarize(r).compliance, 0);
+});

@@ -141,6 +141,12 @@ function buildReport(data: unknown): Report {
   evaluation.contains.forEach((pc, pi) => pc.contains.forEach((cc, ci) => byContext.set(cc, norms[pi][ci])));
 
   const profiles = data.profiles.map((p) => profileInfo(p as Json));
+  for (const p of profiles) {
+    if (p.status === 'skipped' || p.status === 'failed') {
+      const why = p.statusMessage || p.skipMessage;
+      warnings.push(`profile "${p.name}" ${p.status === 'skipped' ? 'was skipped' : 'failed to load'}${why ? `: ${why}` : ''} — its controls did not run`);
+    }
+  }
   const controls: Control[] = [];
   const usedKeys = new Set<string>();
   evaluation.contains.forEach((pc, pi) => {
