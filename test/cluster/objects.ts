@@ -131,11 +131,13 @@ export function recomputePodStatus(pod: KObject, now: number): void {
   };
   const completed = st.phase === 'Succeeded' || st.phase === 'Failed';
   const readyReason = completed ? 'PodCompleted' : 'ContainersNotReady';
+  const unready = pod.spec.containers.map((c: KObject) => c.name).filter((n: string) => !statuses.find((x) => x.name === n)?.ready);
+  const withMessage = (c: KObject) => (c.status === 'False' && !completed ? { ...c, message: `containers with unready status: [${unready.join(' ')}]` } : c);
   st.conditions = [
     cond('PodReadyToStartContainers', !completed),
     cond('Initialized', true),
-    cond('Ready', allReady, readyReason),
-    cond('ContainersReady', allReady, readyReason),
+    withMessage(cond('Ready', allReady, readyReason)),
+    withMessage(cond('ContainersReady', allReady, readyReason)),
     cond('PodScheduled', true),
   ];
 }

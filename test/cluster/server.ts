@@ -11,7 +11,7 @@ import { containerDefaults, containerStatusFor, isoNow, podInitialStatus, podSpe
 import { decodeObject, decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from './protobuf';
 import { Authenticator, Authorizer, type Attributes, type PolicyRule, type UserInfo } from './rbac';
 import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, openapiV3Doc, openapiV3Root, type ResourceDef } from './resources';
-import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
+import { parseFieldSelector, parseLabelSelector, pinnedName, SelectorError } from './selectors';
 import type { Store, WatchEvent } from './store';
 import { parse as parseYamlText } from 'yaml';
 import { toTable } from './tables';
@@ -242,7 +242,7 @@ export class ApiServer {
     const q = url.searchParams;
     if (path.startsWith('/emulator/')) return this.admin(res, path, method, user, body);
     const p = parseResourcePath(path);
-    if (!p) return this.nonResource(req, res, path, method, user);
+    if (!p) return this.nonResource(res, path, method, user);
 
     const def = findResource(p.group, p.version, p.resource);
     if (!def) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource', { ...(p.name ? { name: p.name } : {}), kind: p.resource });
@@ -251,11 +251,7 @@ export class ApiServer {
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb = verbOf(method, !!p.name, watch);
     // list/watch with a metadata.name field selector is authorized as that name (like the real RequestInfo).
-    let attrName = p.name ?? '';
-    if (!p.name && (verb === 'list' || verb === 'watch')) {
-      const m = /(?:^|,)metadata\.name==?([^,]+)/.exec(q.get('fieldSelector') ?? '');
-      if (m) attrName = m[1];
-    }
+    const attrName = p.name ?? (verb === 'list' || verb === 'watch' ? (pinnedName(q.get('fieldSelector')) ?? '') : '');
     const namespace = def.resource === 'namespaces' ? (p.name ?? '') : (p.namespace ?? '');
     this.authorize(user, { verb, resourceRequest: true, apiGroup: def.group, resource: def.resource, subresource: p.subresource ?? '', name: attrName, namespace, path });
 
@@ -295,7 +291,7 @@ export class ApiServer {
     throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
 
-  private nonResource(req: IncomingMessage, res: ServerResponse, path: string, method: string, user: UserInfo): void {
+  private nonResource(res: ServerResponse, path: string, method: string, user: UserInfo): void {
     this.authorize(user, { verb: method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase(), resourceRequest: false, apiGroup: '', resource: '', subresource: '', name: '', namespace: '', path });
     const seg = path.split('/').filter(Boolean);
     let out: object | undefined;
@@ -313,7 +309,6 @@ export class ApiServer {
       return;
     }
     if (!out) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
-    void req;
     sendJson(res, 200, out);
   }
 
@@ -656,7 +651,6 @@ export class ApiServer {
 
   private review(def: ResourceDef, user: UserInfo, body: Buffer, contentType: string): KObject {
     if (def.resource === 'selfsubjectreviews') {
-      void body;
       return { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } } };
     }
     let spec: KObject;
