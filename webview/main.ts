@@ -219,6 +219,7 @@ function showReport(r: PanelReport, restore?: PanelPersistedState): void {
   renderDetail();
   compareEl.hidden = true;
   bodyEl.hidden = false;
+  toolbarEl.hidden = false;
   vscode.setState(persisted);
   rendered('report', started);
   if (sel) scrollToKey(sel.key);
@@ -436,6 +437,8 @@ function select(key: number, scroll: boolean): void {
     showComparison = false;
     compareEl.hidden = true;
     bodyEl.hidden = false;
+    toolbarEl.hidden = false;
+    renderSummary();
   }
   renderList(true);
   if (scroll) scrollToKey(key);
@@ -572,6 +575,7 @@ function renderComparison(): void {
   if (!comparison || !showComparison) {
     compareEl.hidden = true;
     bodyEl.hidden = false;
+    toolbarEl.hidden = false;
     return;
   }
   const cmp = comparison;
@@ -584,6 +588,7 @@ function renderComparison(): void {
         <span class="band-${complianceBand(cmp.newCompliance)}">${fmtPercent(cmp.newCompliance)}</span>
         <vscode-button secondary @click=${() => ((showComparison = false), renderComparison(), renderSummary())}>Back to the report</vscode-button>
       </div>
+      <p class="muted">${cmp.changes.filter((c) => c.from !== c.to).length} controls changed status · ${cmp.controlsWithResultChanges} controls with result-level changes</p>
       ${cmp.changes.length === 0 ? html`<p>No control changed.</p>` : nothing}
       ${kinds.map(
         (k) => html`<h3>${KIND_LABEL[k]} (${cmp.changes.filter((c) => c.kind === k).length})</h3>
@@ -593,7 +598,17 @@ function renderComparison(): void {
               .map(
                 (c) => html`<tr class="change" @click=${() => selectById(c.id)}>
                   <td class="id">${c.id}</td>
-                  <td>${c.title}</td>
+                  <td>
+                    ${c.title}
+                    ${c.resultChanges?.length
+                      ? html`<details class="result-changes" @click=${(e: Event) => e.stopPropagation()}>
+                          <summary>${c.resultChanges.length} result${c.resultChanges.length === 1 ? '' : 's'} changed</summary>
+                          <ul>
+                            ${c.resultChanges.map((r) => html`<li><span class="muted">${r.from ?? 'absent'} → ${r.to ?? 'absent'}</span> ${r.codeDesc}</li>`)}
+                          </ul>
+                        </details>`
+                      : nothing}
+                  </td>
                   <td>${c.from ? html`<span class="status-${STATUS_CLASS[c.from]}">${c.from}</span>` : '—'}</td>
                   <td>→</td>
                   <td>${c.to ? html`<span class="status-${STATUS_CLASS[c.to]}">${c.to}</span>` : '—'}</td>
@@ -606,6 +621,7 @@ function renderComparison(): void {
   );
   compareEl.hidden = false;
   bodyEl.hidden = true;
+  toolbarEl.hidden = true;
   renderSummary();
   rendered('comparison', started);
 }

@@ -98,6 +98,8 @@ export interface PanelStatusChange {
   readonly from?: ControlStatus;
   readonly to?: ControlStatus;
   readonly kind: 'newFailure' | 'fixed' | 'statusChange' | 'added' | 'removed' | 'resultsChanged';
+  /** Results that differ between the runs (matched on code_desc); `from`/`to` undefined: only in the other run. */
+  readonly resultChanges?: readonly { readonly codeDesc: string; readonly from?: ResultStatus; readonly to?: ResultStatus }[];
 }
 
 export interface PanelComparison {
@@ -106,6 +108,8 @@ export interface PanelComparison {
   readonly oldCompliance: number;
   readonly newCompliance: number;
   readonly changes: readonly PanelStatusChange[];
+  /** Controls in both runs whose results differ (whether or not their status changed). */
+  readonly controlsWithResultChanges: number;
 }
 
 /** What the list shows; kept in the panel's state so it survives a reload. */

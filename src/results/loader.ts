@@ -74,5 +74,5 @@ export async function loadReport(args: ShowResultsArgs): Promise<LoadedReport> {
 
 export function compareLoaded(older: LoadedReport, newer: LoadedReport): ComparedReports {
   const comparison = compareReports(older.report, newer.report);
-  return { older, newer, comparison, panel: toPanelComparison(comparison, older.label, newer.label) };
+  return { older, newer, comparison, panel: toPanelComparison(comparison, older.label, newer.label, newer.report) };
 }

@@ -82,22 +82,29 @@ export function toPanelReport(report: Report, summary: Summary, reportPath: stri
   return { reportPath, label, summary: toPanelSummary(report, summary), controls: report.controls.map(toPanelControl) };
 }
 
-export function toPanelComparison(cmp: Comparison, oldLabel: string, newLabel: string): PanelComparison {
+export function toPanelComparison(cmp: Comparison, oldLabel: string, newLabel: string, newer?: Report): PanelComparison {
+  const resultsByKey = new Map(cmp.resultChanges.map((r) => [r.key, r.changes.map((c) => ({ codeDesc: c.codeDesc, from: c.from, to: c.to }))]));
   const changes: PanelStatusChange[] = [];
-  const push = (kind: PanelStatusChange['kind'], c: { profileName: string; id: string; title?: string }, from?: ControlStatus, to?: ControlStatus) =>
-    changes.push({ kind, profile: c.profileName, id: c.id, title: c.title ?? '', from, to });
+  const push = (kind: PanelStatusChange['kind'], c: { key: string; profileName: string; id: string; title?: string }, from?: ControlStatus, to?: ControlStatus) =>
+    changes.push({ kind, profile: c.profileName, id: c.id, title: c.title ?? '', from, to, resultChanges: resultsByKey.get(c.key) });
   for (const c of cmp.newFailures) push('newFailure', c, c.from, c.to);
   for (const c of cmp.fixed) push('fixed', c, c.from, c.to);
   for (const c of cmp.otherChanges) push('statusChange', c, c.from, c.to);
   for (const c of cmp.added) push('added', c, undefined, c.status);
   for (const c of cmp.removed) push('removed', c, c.status, undefined);
   const changedStatus = new Set(cmp.statusChanges.map((c) => c.key));
-  for (const c of cmp.resultChanges) if (!changedStatus.has(c.key)) push('resultsChanged', c);
+  const statusNow = new Map(newer?.controls.map((c) => [c.key, c.status]));
+  for (const c of cmp.resultChanges) {
+    if (changedStatus.has(c.key)) continue;
+    const st = statusNow.get(c.key);
+    push('resultsChanged', c, st, st);
+  }
   return {
     oldLabel,
     newLabel,
     oldCompliance: cmp.compliance.fromExact,
     newCompliance: cmp.compliance.toExact,
     changes,
+    controlsWithResultChanges: cmp.resultChanges.length,
   };
 }

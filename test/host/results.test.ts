@@ -281,6 +281,7 @@ suite('results panel', () => {
     const snap = await inspectWhen(view, 'the comparison', (s) => /New failures/.test(s.text));
     assert.match(snap.text, /New failures \(8\)/);
     assert.match(snap.text, /Other status changes \(2\)/);
+    assert.match(snap.text, /10 controls changed status · 11 controls with result-level changes/);
     const pct = (n: number) => `${Math.round((n / 82) * 1000) / 10}%`;
     assert.ok(snap.text.includes(pct(31)) && snap.text.includes(pct(23)), `${pct(31)} → ${pct(23)} in: ${snap.text.slice(0, 300)}`);
   });

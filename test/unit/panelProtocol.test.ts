@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseReport, summarize } from '../../src/core/results';
+import { compareReports, parseReport, summarize } from '../../src/core/results';
 import { isHostToPanel, isPanelFilter, isPanelToHost, isPersistedState } from '../../src/protocol/messages';
-import { controlFile, toPanelDetail, toPanelReport } from '../../src/results/panelData';
+import { controlFile, toPanelComparison, toPanelDetail, toPanelReport } from '../../src/results/panelData';
 
 const reports = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'reports');
 
@@ -114,4 +114,25 @@ test('controlFile groups by the group file, else by the controls/ tail of the re
   assert.equal(controlFile({ ...base, sourceLocation: { ref: '/home/v/.inspec/cache/abc/controls/V-1.rb', line: 1 } }), 'controls/V-1.rb');
   assert.equal(controlFile({ ...base, sourceLocation: { ref: 'lib\\x.rb', line: 1 } }), 'lib/x.rb');
   assert.equal(controlFile(base), '(unknown file)');
+});
+
+test('the panel comparison of STIG v1 → v2 lists the flipped controls (results-semantics §7)', () => {
+  const v1 = parseReport(readFileSync(join(reports, 'k8s-ubuntu-stig-train-v1.json'), 'utf8'));
+  const v2 = parseReport(readFileSync(join(reports, 'k8s-ubuntu-stig-train-v2.json'), 'utf8'));
+  const cmp = toPanelComparison(compareReports(v1, v2), 'v1', 'v2', v2);
+  const of = (kind: string) => cmp.changes.filter((c) => c.kind === kind);
+  // 10 status changes: 8 Passed → Failed, 2 Failed → Not Reviewed; 11 controls with result-level changes
+  assert.equal(of('newFailure').length, 8);
+  assert.ok(of('newFailure').every((c) => c.from === 'Passed' && c.to === 'Failed'));
+  assert.equal(of('statusChange').length, 2);
+  assert.ok(of('statusChange').every((c) => c.from === 'Failed' && c.to === 'Not Reviewed'));
+  assert.equal(of('fixed').length + of('added').length + of('removed').length, 0);
+  assert.equal(cmp.controlsWithResultChanges, 11);
+  // the result-level changes without a status change: 11 minus those among the 10 status changes
+  const statusChangedWithResults = cmp.changes.filter((c) => c.kind !== 'resultsChanged' && c.resultChanges?.length).length;
+  assert.equal(of('resultsChanged').length, 11 - statusChangedWithResults);
+  assert.ok(of('resultsChanged').every((c) => c.from === c.to && c.from !== undefined));
+  // compliance 31/82 → 23/82 (results-semantics §9)
+  assert.ok(Math.abs(cmp.oldCompliance - (31 / 82) * 100) < 1e-9);
+  assert.ok(Math.abs(cmp.newCompliance - (23 / 82) * 100) < 1e-9);
 });
