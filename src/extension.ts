@@ -49,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
 
   const results = registerResults(ctx);
   const scan = registerScan(ctx);
+  context.subscriptions.push(explorer.provider.followScans(scan));
   const shellless = registerShellless(ctx, { scan, pool: explorer.pool });
   const authoring = registerAuthoring(ctx, { feedback: results.feedback, scanner: scanServiceScanner(() => scan) });
 

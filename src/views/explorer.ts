@@ -11,7 +11,7 @@ import type { ContextInfo, WatchHandle } from '../core/cluster/client';
 import { KubeError } from '../core/cluster/errors';
 import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type ContainerSummary, type NamespaceContents, type NamespacePrefs, type PodSummary, type WorkloadKind } from '../core/cluster/model';
 import { ClusterPool } from '../core/cluster/pool';
-import { APPROACH_LABEL, targetUri, type ContainerClassification } from '../core/cluster/types';
+import { APPROACH_LABEL, targetUri, type ContainerClassification, type ContainerRef } from '../core/cluster/types';
 import { registerYamlDocuments, yamlUri, type YamlTarget } from './yamlDocument';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
       case 'pod':
         return this.podItem(node);
       case 'container':
-        return containerItem(node);
+        return containerItem(node, this.isScanning(node));
     }
   }
 
@@ -386,6 +386,24 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
     }
   }
 
+  // ---- scans in progress (the scan service tells; the container's description says "scanning")
+
+  private scanning: ((ref: ContainerRef) => boolean) | undefined;
+
+  /** Follows a scan service: containers being scanned say so, and refresh when their scan starts or ends. */
+  followScans(scans: { isRunning(ref: ContainerRef): boolean; onDidChangeRunning: vscode.Event<ContainerRef> }): vscode.Disposable {
+    this.scanning = (ref) => scans.isRunning(ref);
+    return scans.onDidChangeRunning((ref) => {
+      for (const n of this.nodes.values()) {
+        if (n.kind === 'container' && n.context === ref.context && n.namespace === ref.namespace && n.pod === ref.pod && n.name === ref.container) this.changed.fire(n);
+      }
+    });
+  }
+
+  isScanning(node: ContainerNode): boolean {
+    return this.scanning?.(node.classification) ?? false;
+  }
+
   /** Namespaces being watched (ids), for tests. */
   get watchedNamespaces(): string[] {
     return [...this.watches.keys()];
@@ -491,17 +509,17 @@ const WORD_ICON: Record<ContainerClassification['compatibility'], [string, strin
 };
 
 /** The container's tree item: the description starts with the compatibility word. */
-export function containerDescription(c: ContainerClassification): string {
+export function containerDescription(c: ContainerClassification, scanning = false): string {
   const how = c.approach ? `${APPROACH_LABEL[c.approach]}${c.sidecar ? ` (${c.sidecar})` : ''}` : 'not scannable';
   const role = c.role === 'app' ? '' : ` · ${c.role}`;
-  return `${c.compatibility} · ${how}${role} · ${c.image}`;
+  return `${c.compatibility} · ${how}${role}${scanning ? ' · scanning…' : ''} · ${c.image}`;
 }
 
-function containerItem(node: ContainerNode): vscode.TreeItem {
+function containerItem(node: ContainerNode, scanning: boolean): vscode.TreeItem {
   const c = node.classification;
   const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
-  item.description = containerDescription(c);
+  item.description = containerDescription(c, scanning);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${c.compatibility}**${c.role !== 'app' ? ` (${c.role} container)` : ''} — ${escapeMd(c.reason)}\n\n`);
   if (c.approach) md.appendMarkdown(`**Approach:** ${APPROACH_LABEL[c.approach]}${c.sidecar ? ` through \`${c.sidecar}\`` : ''}\n\n`);
@@ -511,7 +529,7 @@ function containerItem(node: ContainerNode): vscode.TreeItem {
   item.tooltip = md;
   item.contextValue = isScannable(c) ? 'container.scannable' : 'container.unscannable';
   const [icon, color] = WORD_ICON[c.compatibility];
-  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.iconPath = scanning ? new vscode.ThemeIcon('loading~spin') : new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   return item;
 }
 

@@ -172,6 +172,34 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
     assert.ok(!p.watchedNamespaces.includes(wl.id), 'collapsing stops the watch');
   });
 
+  test('a container being scanned says so after its word and refreshes when the scan starts and ends', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    const demo = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+    const pods = await child(demo, 'group', (n) => n.workloadKind === 'Pod');
+    const app = (await p.getChildren(await child(pods, 'pod', (n) => n.name === 'alpine-app')))[0];
+    const running = new Set<string>();
+    const emitter = new vscode.EventEmitter<{ context: string; namespace: string; pod: string; container: string }>();
+    const fired: string[] = [];
+    const sub = p.onDidChangeTreeData((n) => fired.push(n ? n.id : '<root>'));
+    const follow = p.followScans({ isRunning: (r) => running.has(`${r.namespace}/${r.pod}/${r.container}`), onDidChangeRunning: emitter.event });
+    try {
+      running.add('demo/alpine-app/app');
+      emitter.fire({ context: 'demo-admin', namespace: 'demo', pod: 'alpine-app', container: 'app' });
+      assert.ok(fired.includes(app.id), 'the container node refreshed');
+      assert.match(String(p.getTreeItem(app).description), /^Alpine · Kubernetes API · scanning… · /);
+      running.clear();
+      emitter.fire({ context: 'demo-admin', namespace: 'demo', pod: 'alpine-app', container: 'app' });
+      assert.ok(!String(p.getTreeItem(app).description).includes('scanning'));
+    } finally {
+      sub.dispose();
+      follow.dispose();
+      emitter.dispose();
+      api.explorer.provider.followScans(api.scan);
+    }
+  });
+
   test('demo-expired: a 401 error node that says how to refresh the credentials, no pop-up', async () => {
     const p = await provider();
     const expired = await child(undefined, 'context', (n) => n.context === 'demo-expired');
