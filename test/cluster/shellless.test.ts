@@ -182,6 +182,15 @@ test('sidecar: shared-pid-app/app is scanned through scanner (both transports)',
   assert.equal((p.spec?.ephemeralContainers ?? []).length, 0, 'the sidecar approach does not change the pod spec');
 });
 
+test('debug container in a shareProcessNamespace pod: the helper finds app among pause, scanner and itself', async () => {
+  const plan = await prepareDebugContainer(admin, { namespace: 'demo', pod: 'shared-pid-app', container: 'app' }, { confirm, pollMs: 100 });
+  assert.deepEqual(plan.transportTarget, { namespace: 'demo', pod: 'shared-pid-app', container: 'kc-scan-helper' });
+  const who = await admin.exec('demo', 'shared-pid-app', 'kc-scan-helper', ['/bin/sh', '-c', `echo $${TARGET_PID_VARIABLE}; cat /etc/os-release`]);
+  assert.notEqual(who.stdout.split('\n')[0], '1', 'not the pause process');
+  assert.match(who.stdout, /VARIANT_ID=distroless-demo/, who.stderr);
+  assertTargetRead(await scan('demo', 'shared-pid-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'mitre', TRAIN_K8S_SESSION_MODE: 'false' }), 'debug container, shared PID namespace');
+});
+
 test('Add scanner sidecar: the JSON patch applies to Deployment web; bare pods are refused', async () => {
   // demo-readonly may read the workload (so it sees the proposal) but the PATCH is forbidden
   const roProposal = await proposeSidecar(readonly, 'Deployment', 'demo', 'web');

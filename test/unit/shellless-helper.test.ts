@@ -58,7 +58,7 @@ test('the startup script installs the wrapper as sh, bash and ash and keeps the 
   const s = startupScript({ mode: 'pid1' });
   assert.ok(s.includes('for s in sh bash ash; do $BB cp "$D/wrapper" "/bin/.kc-$s.new"; $BB mv -f "/bin/.kc-$s.new" "/bin/$s"; done'), 'atomic rename over sh, bash, ash');
   assert.match(s, /exec \$BB sleep 2147483647\n$/);
-  assert.ok(!installScript({ mode: 'pid1' }).includes('sleep'), 'the sidecar install does not block');
+  assert.ok(!installScript({ mode: 'pid1' }).includes('exec $BB sleep'), 'the sidecar install does not block');
   // the wrapper never replaces itself with the chroot (exec would lose /proc/$$/root)
   const w = wrapperScript({ mode: 'pid1' });
   assert.ok(!/exec \$R/.test(w));
@@ -68,13 +68,31 @@ test('the startup script installs the wrapper as sh, bash and ash and keeps the 
 
 test('selectorFor: own PID namespace → PID 1; shared → hints from the spec and the status', () => {
   assert.deepEqual(selectorFor({ shareProcessNamespace: false, container: 'app', command: ['/x'] }), { mode: 'pid1' });
-  assert.deepEqual(selectorFor({ shareProcessNamespace: true, container: 'app', containerId: 'containerd://abc', command: ['/app/server'], args: ['--port', '80'] }), {
+  assert.deepEqual(
+    selectorFor({
+      shareProcessNamespace: true,
+      container: 'app',
+      containerId: 'containerd://abc',
+      command: ['/app/server'],
+      args: ['--port', '80'],
+      siblings: [{ command: ['sleep', '2147483647'] }, {}, { command: ['/app/server'], args: ['--port', '80'] }],
+    }),
+    {
+      mode: 'shared',
+      container: 'app',
+      containerId: 'abc',
+      cmdline: '/app/server --port 80',
+      // our own helpers' keep-alive, then each sibling's explicit command line (not one equal to the target's)
+      exclude: ['/bin/busybox sleep 2147483647', 'sleep 2147483647'],
+    },
+  );
+  assert.deepEqual(selectorFor({ shareProcessNamespace: true, container: 'app' }), {
     mode: 'shared',
     container: 'app',
-    containerId: 'abc',
-    cmdline: '/app/server --port 80',
+    containerId: undefined,
+    cmdline: undefined,
+    exclude: ['/bin/busybox sleep 2147483647'],
   });
-  assert.deepEqual(selectorFor({ shareProcessNamespace: true, container: 'app' }), { mode: 'shared', container: 'app', containerId: undefined, cmdline: undefined });
 });
 
 test('the GNU stat --printf shim turns --printf into -c with escapes expanded', () => {
@@ -201,7 +219,26 @@ test('shared namespace: the cached PID is reused while it keeps its root, and re
   assert.equal(selectTarget(sel, [pause, { pid: 21, root: 'app', cmdline: ['/app/server'] }, helperSleep], 'helper', cache).stdout.trim(), 'T=21');
   // a valid cache entry wins over the lowest-PID rule (PID 5 would be chosen by a fresh selection)
   const procs = [pause, { pid: 5, root: 'app', cmdline: ['/app/server'] }, { pid: 9, root: 'app', cmdline: ['/app/worker'] }, helperSleep];
-  const seed = `printf '9 %s |\\n' "$(stat -Lc %d:%i "$PROC/9/root")" > "$KC_DIR/cache"`;
+  const seed = `printf '9 %s ||\\n' "$(stat -Lc %d:%i "$PROC/9/root")" > "$KC_DIR/cache"`;
   assert.equal(selectTarget(sel, procs, 'helper', undefined, seed).stdout.trim(), 'T=9');
   assert.equal(selectTarget(sel, procs).stdout.trim(), 'T=5');
+});
+
+test('shared namespace: containers whose command line is exactly a sibling\'s spec command are not the target', () => {
+  const procs: FakeProc[] = [
+    pause,
+    { pid: 7, root: 'app', cmdline: ['/app/sleep', '2147483647'] },
+    { pid: 9, root: 'scanner', cmdline: ['/bin/sleep', '2147483647'] }, // the runtime resolved argv[0] through PATH
+    { pid: 11, root: 'scanner', cmdline: ['/bin/sh', '-c', 'child of scanner'] },
+    { pid: 13, root: 'other', cmdline: ['/bin/busybox', 'sleep', '2147483647'] },
+    helperSleep,
+  ];
+  const sel = selectorFor({ shareProcessNamespace: true, container: 'app', siblings: [{ command: ['sleep', '2147483647'] }] });
+  const r = selectTarget(sel, procs);
+  assert.equal(r.stdout.trim(), 'T=7', r.stderr);
+  // without the sibling hint the same tree is ambiguous
+  assert.match(selectTarget({ mode: 'shared', container: 'app' }, procs).stderr, /cannot tell which container/);
+  // a sibling hint that would exclude everything is ignored (then the usual rules decide)
+  const same = selectTarget({ mode: 'shared', container: 'app', exclude: ['/app/sleep 2147483647'] }, [pause, { pid: 7, root: 'app', cmdline: ['/app/sleep', '2147483647'] }, helperSleep]);
+  assert.equal(same.stdout.trim(), 'T=7', same.stderr);
 });

@@ -283,6 +283,7 @@ export async function prepareDebugContainer(cluster: HelperCluster, ref: Pick<Co
       containerId: st.containerID,
       command: (pod.spec?.containers ?? []).find((c: Json) => c.name === target)?.command,
       args: (pod.spec?.containers ?? []).find((c: Json) => c.name === target)?.args,
+      siblings: (pod.spec?.containers ?? []).filter((c: Json) => c.name !== target),
     });
     const container = helperContainer({ name: decision.name, target, image, selector, capabilities: pre.addCapabilities, runAsRoot: pre.helperRunsAsRoot });
     const change: PodChange = {

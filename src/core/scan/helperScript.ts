@@ -47,7 +47,14 @@ export const MITRE_SHELL_PROBES = ['/bin/bash', '/bin/sh', '/bin/ash', '/bin/zsh
  */
 export type TargetSelector =
   | { readonly mode: 'pid1' }
-  | { readonly mode: 'shared'; readonly container?: string; readonly containerId?: string; readonly cmdline?: string };
+  | {
+      readonly mode: 'shared';
+      readonly container?: string;
+      readonly containerId?: string;
+      readonly cmdline?: string;
+      /** Exact command lines of the OTHER containers (from their specs), whose processes are not the target. */
+      readonly exclude?: readonly string[];
+    };
 
 export const TARGET_SELECTION_DOC = `Target PID in a shared process namespace (evaluated by the wrapper for every command, result cached while valid):
 1. Candidates: every process except PID 1 (the pause process) whose root (\`stat -Lc %d:%i /proc/<pid>/root\`) differs from
@@ -55,12 +62,15 @@ export const TARGET_SELECTION_DOC = `Target PID in a shared process namespace (e
    whose root cannot be read (another user, no CAP_SYS_PTRACE) stays a candidate, keyed by its uid.
 2. If a container ID is known and the cgroup paths show container IDs (any candidate's /proc/<pid>/cgroup holds a
    64-hex-digit ID), only processes whose cgroup names that ID remain.
-3. If the container's command line is known (spec command + args), only processes whose /proc/<pid>/cmdline contains it
-   remain; when that leaves none but exactly one container (one root) is left from step 1 or 2, that one is used (an
+3. Processes whose command line is exactly another container's (its spec command + args; and Kube Compliance's own
+   helpers' keep-alive; a program under the standard PATH directories compared by base name, as runtimes differ in
+   argv[0]) are left out with every process of the same root, unless that would leave nothing.
+4. If the container's command line is known (spec command + args), only processes whose /proc/<pid>/cmdline contains it
+   remain; when that leaves none but exactly one container (one root) is left from steps 1-3, that one is used (an
    entrypoint may exec something else; the extension checked the target is running before the scan).
-4. The remaining processes must all share ONE root: its lowest PID is the target. None left: "target not found".
+5. The remaining processes must all share ONE root: its lowest PID is the target. None left: "target not found".
    Several roots: "ambiguous", with each candidate's PID and command line, and nothing is scanned.
-5. Only unreadable roots left: "cannot access" (the helper needs CAP_SYS_PTRACE).
+6. Only unreadable roots left: "cannot access" (the helper needs CAP_SYS_PTRACE).
 The cache (${HELPER_DIR}/cache: PID, root id, selector) is used only while that PID still has that root.`;
 
 /** Quotes `s` for a POSIX shell: one single-quoted word. */
@@ -73,13 +83,17 @@ function oneLine(s: string | undefined): string {
   return (s ?? '').replace(/[\0\r\n]+/g, ' ');
 }
 
-/** The selector as shell variable assignments (KC_MODE, KC_CID, KC_CMD, KC_NAME). */
+/** Separator of the KC_NOT list (ASCII record separator): it does not occur in command lines. */
+const LIST_SEPARATOR = '\x1e';
+
+/** The selector as shell variable assignments (KC_MODE, KC_CID, KC_CMD, KC_NOT, KC_NAME). */
 export function selectorAssignments(sel: TargetSelector): string {
-  if (sel.mode === 'pid1') return `KC_MODE=pid1 KC_CID='' KC_CMD='' KC_NAME=''`;
+  if (sel.mode === 'pid1') return `KC_MODE=pid1 KC_CID='' KC_CMD='' KC_NOT='' KC_NAME=''`;
   return [
     'KC_MODE=shared',
     `KC_CID=${shQuote(oneLine(sel.containerId))}`,
     `KC_CMD=${shQuote(oneLine(sel.cmdline))}`,
+    `KC_NOT=${shQuote((sel.exclude ?? []).map((x) => oneLine(x).split(LIST_SEPARATOR).join(' ')).join(LIST_SEPARATOR))}`,
     `KC_NAME=${shQuote(oneLine(sel.container))}`,
   ].join(' ');
 }
@@ -103,7 +117,7 @@ export const TARGET_FUNCTION = String.raw`kc_target() {
   T=
   if [ "$KC_MODE" != shared ]; then T=1; return 0; fi
   kc_self=$($BB stat -Lc %d:%i "$PROC/$$/root" 2>/dev/null)
-  kc_sel="$KC_CID|$KC_CMD"
+  kc_sel="$KC_CID|$KC_CMD|$KC_NOT"
   if [ -r "$KC_DIR/cache" ] && read -r kc_cp kc_cr kc_cs < "$KC_DIR/cache" && [ "$kc_cs" = "$kc_sel" ] && [ -n "$kc_cp" ] &&
     [ "$($BB stat -Lc %d:%i "$PROC/$kc_cp/root" 2>/dev/null)" = "$kc_cr" ]; then T=$kc_cp; return 0; fi
   kc_all= kc_ids=0
@@ -122,6 +136,24 @@ export const TARGET_FUNCTION = String.raw`kc_target() {
     kc_f=
     for kc_c in $kc_keep; do $BB grep -qF -- "$KC_CID" "$PROC/${"$"}{kc_c%%:*}/cgroup" 2>/dev/null && kc_f="$kc_f $kc_c"; done
     kc_keep=$kc_f
+  fi
+  if [ -n "$KC_NOT" ]; then
+    kc_xr=
+    set -f
+    kc_ifs=$IFS
+    for kc_c in $kc_keep; do
+      kc_cl=$($BB tr '\0' ' ' < "$PROC/${"$"}{kc_c%%:*}/cmdline" 2>/dev/null)
+      kc_cl=$(kc_norm "${"$"}{kc_cl% }")
+      IFS=$(printf '\036')
+      for kc_n in $KC_NOT; do [ "$kc_cl" = "$(kc_norm "$kc_n")" ] && kc_xr="$kc_xr ${"$"}{kc_c#*:}"; done
+      IFS=$kc_ifs
+    done
+    set +f
+    if [ -n "$kc_xr" ]; then
+      kc_f=
+      for kc_c in $kc_keep; do case " $kc_xr " in *" ${"$"}{kc_c#*:} "*) ;; *) kc_f="$kc_f $kc_c" ;; esac; done
+      [ -n "$kc_f" ] && kc_keep=$kc_f
+    fi
   fi
   if [ -n "$KC_CMD" ]; then
     kc_f=
@@ -151,6 +183,11 @@ export const TARGET_FUNCTION = String.raw`kc_target() {
   done
   { echo "$T $kc_rs $kc_sel" > "$KC_DIR/cache.$$" && $BB mv -f "$KC_DIR/cache.$$" "$KC_DIR/cache"; } 2>/dev/null || $BB rm -f "$KC_DIR/cache.$$" 2>/dev/null
   return 0
+}
+kc_norm() {
+  # "sleep 1" = "/bin/sleep 1": a runtime may pass argv[0] as found on the standard PATH; other paths stay as they are
+  kc_w=${"$"}{1%% *}
+  case $kc_w in /bin/*|/sbin/*|/usr/bin/*|/usr/sbin/*|/usr/local/bin/*|/usr/local/sbin/*) printf '%s' "${"$"}{kc_w##*/}${"$"}{1#"$kc_w"}" ;; *) printf '%s' "$1" ;; esac
 }
 kc_roots() {
   kc_seen=
@@ -283,13 +320,25 @@ export function selectorFor(opts: {
   containerId?: string;
   command?: readonly string[];
   args?: readonly string[];
+  /** The pod's other containers (their spec command/args), so their processes can be told apart from the target's. */
+  siblings?: ReadonlyArray<{ readonly command?: readonly string[]; readonly args?: readonly string[] }>;
 }): TargetSelector {
   if (!opts.shareProcessNamespace) return { mode: 'pid1' };
   const words = [...(opts.command ?? []), ...(opts.args ?? [])];
+  const cmdline = words.length ? words.join(' ') : undefined;
+  const exclude = [HELPER_KEEPALIVE_CMDLINE];
+  for (const s of opts.siblings ?? []) {
+    const w = [...(s.command ?? []), ...(s.args ?? [])].join(' ');
+    if (w && w !== cmdline && !exclude.includes(w)) exclude.push(w);
+  }
   return {
     mode: 'shared',
     container: opts.container,
     containerId: opts.containerId?.replace(/^[a-z0-9.+-]+:\/\//i, '') || undefined,
-    cmdline: words.length ? words.join(' ') : undefined,
+    cmdline,
+    exclude,
   };
 }
+
+/** The command line of every Kube Compliance helper once its startup script is done (`exec $BB sleep …`). */
+export const HELPER_KEEPALIVE_CMDLINE = '/bin/busybox sleep 2147483647';
