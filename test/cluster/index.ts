@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import type { ContainerRuntime, ContainerStateUpdate, CreateRuntime, KObject, RuntimeFaults, StatusSink } from './contract';
 import type { Faults } from './faults';
 import { containerStatusFor, isoNow, recomputePodStatus } from './objects';
+import { EventRecorder } from './events';
 import { Authenticator, Authorizer } from './rbac';
 import { resourceOf, seedDemo, seedScale, type PodPlan, type Seeder } from './scenario';
 import { ApiServer, HttpError } from './server';
@@ -141,15 +142,18 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     let runtime: ContainerRuntime | undefined;
     let seeding = true;
 
+    const events = new EventRecorder(store);
     const sink: StatusSink = {
       setContainerState(namespace, pod, container, update: ContainerStateUpdate, ephemeral) {
-        store.update('pods', namespace, pod, (o) => {
+        let transition: [KObject, KObject | undefined] | undefined;
+        const updated = store.update('pods', namespace, pod, (o) => {
           const listKey = ephemeral ? 'ephemeralContainerStatuses' : 'containerStatuses';
           const specList: KObject[] = ephemeral ? (o.spec.ephemeralContainers ?? []) : [...o.spec.containers, ...(o.spec.initContainers ?? [])];
           const c = specList.find((x) => x.name === container);
           if (!c) return;
           const list: KObject[] = (o.status[listKey] ??= []);
           let st = list.find((x) => x.name === container);
+          transition = [c, st?.state];
           if (!st) list.push((st = containerStatusFor(c, update.state)));
           st.state = update.state;
           st.started = !!update.state.running;
@@ -159,6 +163,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
           if (update.lastState !== undefined) st.lastState = update.lastState;
           recomputePodStatus(o, store.now());
         });
+        if (updated && transition) events.containerTransition(updated, transition[0], transition[1], update.state, ephemeral);
       },
     };
 
@@ -171,6 +176,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     const startPod = (pod: KObject) => {
       const key = keyOf(pod.metadata.namespace, pod.metadata.name);
+      events.record(pod, 'Scheduled', `Successfully assigned ${key} to ${pod.spec.nodeName}`, { component: 'default-scheduler' });
       if (runtime) {
         withProcesses.add(key);
         return runtime.startPod(pod).catch((e) => log(`runtime could not start pod ${key}: ${(e as Error).message}`));

@@ -199,3 +199,21 @@ test('kubectl apply (client-side and --server-side), delete -f', async () => {
   assert.equal(del.stdout.trim(), 'configmap "applied" deleted');
   assert.equal(cluster.get('configmaps', 'demo', 'applied'), undefined);
 });
+
+test('pod lifecycle events: kubectl describe shows Scheduled and the BackOff of stopped-app; get events prints a table', async () => {
+  const deadline = Date.now() + 30000;
+  let out = '';
+  while (Date.now() < deadline) {
+    out = (await k(['describe', 'pod', 'stopped-app', '-n', 'demo'])).stdout;
+    if (/BackOff/.test(out)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.match(out, /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned demo\/stopped-app to demo-linux-1/);
+  assert.match(out, /Warning\s+BackOff\s+\S+.*kubelet\s+Back-off restarting failed container app in pod stopped-app_demo\(/);
+  const std = (await k(['describe', 'pod', 'standard-app', '-n', 'demo'])).stdout;
+  assert.match(std, /Normal\s+Started\s+\S+\s+kubelet\s+Started container app/);
+  const ev = await k(['get', 'events', '-n', 'demo', '--field-selector', 'involvedObject.name=standard-app']);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.match(ev.stdout.split('\n')[0], /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+  assert.match(ev.stdout, /Normal\s+Started\s+pod\/standard-app\s+Started container app/);
+});

@@ -241,6 +241,27 @@ const TABLES: Record<string, { cols: Col[]; row: (o: KObject, now: number) => un
     row: (o) => [o.metadata.name, o.metadata.creationTimestamp],
   },
 };
+TABLES.events = {
+  cols: [
+    { name: 'Last Seen', type: 'string', description: 'Time when last event occurred' },
+    { name: 'Type', type: 'string', description: 'Type of this event (Normal, Warning), new types could be added in the future.' },
+    { name: 'Reason', type: 'string', description: 'This should be a short, machine understandable string that gives the reason for this event being generated.' },
+    { name: 'Object', type: 'string', description: 'The object that this event is about.' },
+    { name: 'Subobject', type: 'string', priority: 1, description: 'The subobject that this event is about.' },
+    { name: 'Source', type: 'string', priority: 1, description: "The component reporting this event. Should be a short machine understandable string." },
+    { name: 'Message', type: 'string', description: 'A human-readable description of the status of this operation.' },
+    { name: 'First Seen', type: 'string', priority: 1, description: 'The time at which the event was first recorded.' },
+    { name: 'Count', type: 'string', priority: 1, description: 'The number of times this event has occurred.' },
+    { name: 'Name', type: 'string', priority: 1, description: 'Name must be unique within a namespace.' },
+  ],
+  row: (o, now) => {
+    const last = o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp;
+    const count = o.count ?? 1;
+    const lastSeen = count > 1 ? `${age(last, now)} (x${count} over ${age(o.firstTimestamp ?? last, now)})` : age(last, now);
+    const src = o.source?.component ? `${o.source.component}${o.source.host ? `, ${o.source.host}` : ''}` : (o.reportingComponent ?? '');
+    return [lastSeen, o.type ?? '', o.reason ?? '', `${(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`, o.involvedObject?.fieldPath ?? '', src, (o.message ?? '').trim(), age(o.firstTimestamp ?? last, now), count, o.metadata.name];
+  },
+};
 TABLES.clusterrolebindings = TABLES.rolebindings;
 TABLES.clusterroles = TABLES.roles;
 
