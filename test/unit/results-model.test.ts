@@ -430,3 +430,51 @@ test('a skipped or failed profile is reported in warnings with its reason', () =
   assert.deepEqual(r.warnings, [`profile "win" was skipped: Skipping profile: 'win' on unsupported platform: 'debian/12'. — its controls did not run`]);
   assert.equal(summarize(r).compliance, 0);
 });
+
+test('fuzz: reports with values of the wrong type either parse or throw a ReportError, nothing else', () => {
+  const base = JSON.parse(text('rhel8-one-of-each-status.json')) as unknown;
+  const weird: unknown[] = [null, 0, -1, 1.5, '', 'x', true, [], {}, [null], { a: 1 }, '0.5', NaN];
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  /** Every (parent, key) in the tree. */
+  const slots = (v: unknown, out: Array<[Record<string, unknown> | unknown[], string | number]> = []): typeof out => {
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        out.push([v, i]);
+        slots(x, out);
+      });
+    }
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.push([v as Record<string, unknown>, k]);
+        slots(x, out);
+      }
+    }
+    return out;
+  };
+  let parsed = 0;
+  let rejected = 0;
+  for (let round = 0; round < 400; round++) {
+    const copy = structuredClone(base);
+    const all = slots(copy);
+    for (let k = 0; k < 3; k++) {
+      const [parent, key] = all[rand(all.length)];
+      (parent as Record<string | number, unknown>)[key] = weird[rand(weird.length)];
+    }
+    try {
+      const r = parseReport(copy);
+      summarize(r);
+      JSON.stringify(r);
+      parsed++;
+    } catch (e) {
+      assert.ok(isReportError(e), `round ${round}: ${e instanceof Error ? e.stack : String(e)}`);
+      assert.ok((e as Error).message.length > 10);
+      assert.doesNotMatch((e as Error).message, /could not be read/, 'a shape the reader did not foresee');
+      rejected++;
+    }
+  }
+  assert.ok(parsed > 0 && rejected > 0, `${parsed} parsed, ${rejected} rejected`);
+});

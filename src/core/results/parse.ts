@@ -30,7 +30,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const describeType = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+  v === null ? 'null' : v === '' ? 'an empty string' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 const mib = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
 
 /**
@@ -39,7 +39,13 @@ const mib = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFi
  */
 export function parseReport(input: string | unknown, options: ParseOptions = {}): Report {
   const data = typeof input === 'string' || input instanceof Uint8Array ? parseJsonText(input, options) : input;
-  return buildReport(data);
+  try {
+    return buildReport(data);
+  } catch (e) {
+    if (e instanceof ReportError) throw e;
+    // A shape this reader did not foresee: still a ReportError (the caller shows it), never a half-built model.
+    throw new ReportError('invalid', `the report could not be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function parseJsonText(input: string | Uint8Array, options: ParseOptions): unknown {
