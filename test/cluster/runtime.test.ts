@@ -117,16 +117,21 @@ test('stopped-app crash-loops: waiting CrashLoopBackOff with the last exit code,
   assert.equal(st.state.running, undefined);
 });
 
-test('restartContainer: new process in a new PID namespace, restartCount + 1, lastState terminated 137', async () => {
-  const pid1 = async () => (await nodeExec('alpine-app', 'app', ['sh', '-c', 'stat -Lc %i /proc/1/ns/pid'])).stdout.trim();
-  const nsBefore = await pid1();
+test('restartContainer: a new first process and a fresh writable layer, restartCount + 1, lastState terminated 137', async () => {
+  const mark = await nodeExec('alpine-app', 'app', ['sh', '-c', 'echo before > /tmp/marker; cut -d" " -f22 /proc/1/stat']);
+  assert.equal(exitCode(mark.status), 0, mark.stderr);
+  const startBefore = mark.stdout.trim();
   const before = cluster.get('pods', 'demo', 'alpine-app')!.status.containerStatuses[0] as KObject;
   await cluster.restartContainer('demo', 'alpine-app', 'app');
   const after = cluster.get('pods', 'demo', 'alpine-app')!.status.containerStatuses[0] as KObject;
   assert.equal(after.restartCount, before.restartCount + 1);
   assert.ok(after.state.running);
   assert.equal(after.lastState.terminated.exitCode, 137);
-  assert.notEqual(await pid1(), nsBefore, 'a new PID namespace');
+  const again = await nodeExec('alpine-app', 'app', ['sh', '-c', 'cut -d" " -f22 /proc/1/stat; test -e /tmp/marker && echo marker-survived || echo fresh-layer']);
+  assert.equal(exitCode(again.status), 0, again.stderr);
+  const [startAfter, layer] = again.stdout.trim().split('\n');
+  assert.notEqual(startAfter, startBefore, 'PID 1 is a new process');
+  assert.equal(layer, 'fresh-layer', 'a restarted container starts from the image again');
 });
 
 /** Host processes whose root directory is inside `dir` (i.e. chrooted container processes of this emulator). */

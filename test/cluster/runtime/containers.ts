@@ -5,9 +5,10 @@
 //               or nsenter --target <pid> --pid --uts --no-fork + unshare --mount (join a PID namespace: ephemeral
 //                  containers with targetContainerName, shareProcessNamespace pods)
 //   → outer.sh (host shell; stays in the parent PID namespace and reports the exit status, 128+signal when killed)
-//   → inner.sh (first child = PID 1 of a new PID namespace, or a member of the joined one): mounts /proc and a
-//     runtime-like /dev inside the container's private mount namespace, sets the hostname, reports its host PID on
-//     fd 3, then execs `setpriv --bounding-set <caps> -- chroot --userspec=<uid>:<gid> <rootfs> <command…>`.
+//   → kc-enter --init (enter.c; first child = PID 1 of a new PID namespace, or a member of the joined one): mounts
+//     /proc inside the container's private mount namespace, sets the hostname, reports its host PID on fd 3, then
+//     chroots, drops the capability bounding set to the container's, switches uid/gid and execs the command
+//     (without a C compiler: inner.sh with setpriv + chroot --userspec). /dev comes with the image template.
 // Every mount lives in a private mount namespace, so nothing is ever mounted in the host's namespace and the kernel
 // drops the mounts when the container's last process ends.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,7 +54,7 @@ function setprivFallback(t: Tools): string {
 enter() { R=$1; U=$2; G=$3; C=$4; shift 4; if [ "$C" = privileged ]; then exec ${t.chroot} --userspec="$U:$G" "$R" "$@"; fi; exec ${t.setpriv} --bounding-set "$(caps_for_setpriv "$C")" -- ${t.chroot} --userspec="$U:$G" "$R" "$@"; }`;
 }
 
-interface Tools { sh: string; unshare: string; nsenter: string; setpriv: string; chroot: string; mount: string; mknod: string; hostname: string }
+interface Tools { sh: string; unshare: string; nsenter: string; setpriv: string; chroot: string; mount: string; hostname: string }
 
 function findTool(name: string): string {
   for (const d of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
@@ -70,40 +71,45 @@ export interface Scripts { outer: string; exec: string; tools: Tools }
 export async function writeScripts(dir: string, enterTool: string | undefined): Promise<Scripts> {
   const t: Tools = {
     sh: findTool('sh'), unshare: findTool('unshare'), nsenter: findTool('nsenter'), setpriv: findTool('setpriv'),
-    chroot: findTool('chroot'), mount: findTool('mount'), mknod: findTool('mknod'), hostname: findTool('hostname'),
+    chroot: findTool('chroot'), mount: findTool('mount'), hostname: findTool('hostname'),
   };
   await fs.mkdir(dir, { recursive: true });
   const outer = join(dir, 'outer.sh');
   const inner = join(dir, 'inner.sh');
   const exec = join(dir, 'exec.sh');
   const enterFn = enterTool ? `enter() { exec ${enterTool} "$@"; }` : setprivFallback(t);
-  // outer.sh ROOTFS HOSTNAME CAPS UID GID CMD… — first fork = the container's first process.
-  await fs.writeFile(outer, `# emulator container launcher (outer): stays outside the container's PID namespace and returns its exit status.
+  // outer.sh ROOTFS HOSTNAME CAPS UID GID LOWER UPPER WORK CMD… (LOWER "-": ROOTFS is a plain copy, no overlay) — its
+  // first fork becomes the container's first process, which mounts the overlay and /proc, sets the hostname, reports
+  // its host PID on fd 3 and enters the root (kc-enter --init, or inner.sh without a C compiler).
+  const first = enterTool
+    ? `R=$1; H=$2; CAPS=$3; U=$4; G=$5; L=$6; UP=$7; W=$8; shift 8
 exec 4<&0
-${t.sh} ${inner} "$@" <&4 4<&- &
+if [ "$L" = - ]; then
+  ${enterTool} --init "$H" "$R" "$U" "$G" "$CAPS" "$@" <&4 4<&- &
+else
+  ${enterTool} --init "$H" --overlay "$L" "$UP" "$W" "$R" "$U" "$G" "$CAPS" "$@" <&4 4<&- &
+fi`
+    : `exec 4<&0\n${t.sh} ${inner} "$@" <&4 4<&- &`;
+  await fs.writeFile(outer, `# emulator container launcher (outer): stays outside the container's PID namespace and returns its exit status.
+${first}
 exec 3>&- 4<&-
 wait $!
 exit $?
 `);
-  const dev = [
-    ['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0],
-  ].map(([n, a, b]) => `${t.mknod} -m 666 "$R/dev/${n}" c ${a} ${b} || fail "mknod /dev/${n}"`).join('\n');
-  await fs.writeFile(inner, `# emulator container launcher (inner): becomes the container's first process.
-R=$1; H=$2; CAPS=$3; U=$4; G=$5; shift 5
+  if (!enterTool) {
+    await fs.writeFile(inner, `# emulator container launcher (inner, used when kc-enter could not be compiled): the container's first process.
+R=$1; H=$2; CAPS=$3; U=$4; G=$5; L=$6; UP=$7; W=$8; shift 8
 ${enterFn}
 fail() { echo "error $1" >&3; exit 128; }
 read -r hostpid _ < /proc/self/stat
+[ "$L" = - ] || ${t.mount} -t overlay overlay -o "lowerdir=$L,upperdir=$UP,workdir=$W" "$R" || fail "mount overlay"
 ${t.mount} -t proc -o nosuid,nodev,noexec proc "$R/proc" || fail "mount /proc"
-${t.mount} -t tmpfs -o nosuid,mode=755,size=65536k tmpfs "$R/dev" || fail "mount /dev"
-${dev}
-for d in pts shm mqueue; do mkdir "$R/dev/$d"; done
-chmod 1777 "$R/dev/shm"
-ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"; ln -s /proc/kcore "$R/dev/core"
 [ "$H" = - ] || ${t.hostname} "$H" || fail "hostname"
 echo "pid $hostpid" >&3
 exec 3>&-
 enter "$R" "$U" "$G" "$CAPS" "$@"
 `);
+  }
   // exec.sh ROOTFS CAPS UID GID CMD… — run after nsenter into the container's namespaces.
   await fs.writeFile(exec, `# emulator exec launcher: runs one exec process inside an entered container.
 R=$1; CAPS=$2; U=$3; G=$4; shift 4
@@ -128,6 +134,8 @@ export interface LaunchOptions {
   env: Record<string, string>;
   /** Host PID whose PID (and UTS) namespace to join; a new PID namespace when absent. */
   joinPid?: number;
+  /** Mount an overlay on `rootfs` inside the container's mount namespace (else `rootfs` is a ready copy). */
+  overlay?: { lower: string; upper: string; work: string };
   stdin: boolean;
 }
 
@@ -141,7 +149,8 @@ export interface Launched {
 /** Starts a container process; resolves once it is the container's first process (host PID known). */
 export function launch(o: LaunchOptions): Promise<Launched> {
   const t = o.scripts.tools;
-  const tail = [t.sh, o.scripts.outer, o.rootfs, o.joinPid ? '-' : o.hostname, capsArgument(o.caps), String(o.uid), String(o.gid), ...o.argv];
+  const ov = o.overlay ? [o.overlay.lower, o.overlay.upper, o.overlay.work] : ['-', '-', '-'];
+  const tail = [t.sh, o.scripts.outer, o.rootfs, o.joinPid ? '-' : o.hostname, capsArgument(o.caps), String(o.uid), String(o.gid), ...ov, ...o.argv];
   const [cmd, ...args] = o.joinPid
     ? [t.nsenter, `--target=${o.joinPid}`, '--pid', '--uts', '--no-fork', '--', t.unshare, '--mount', '--propagation', 'private', '--', ...tail]
     : [t.unshare, '--pid', '--mount', '--uts', '--propagation', 'private', '--', ...tail];
@@ -249,6 +258,23 @@ export function resolveExecutable(root: string, cmd: string, pathVar: string | u
     if (check(p) === 'ok') return { ok: true, path: p };
   }
   return { ok: false, kind: 'not-in-path', path: cmd };
+}
+
+/** Can overlayfs be mounted with its upper layer under `dir` (not on an overlayfs root, for example)? */
+export async function overlayWorks(dir: string, lower: string): Promise<boolean> {
+  const base = join(dir, 'overlay-probe');
+  const [m, u, w] = ['merged', 'upper', 'work'].map((d) => join(base, d));
+  try {
+    for (const d of [m, u, w]) await fs.mkdir(d, { recursive: true });
+    const ok = await new Promise<boolean>((resolve) => {
+      const p = spawn(findTool('unshare'), ['--mount', '--propagation', 'private', '--', findTool('sh'), '-c', 'mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4" && test -d "$4/etc"', 'probe', lower, u, w, m], { stdio: 'ignore' });
+      p.on('error', () => resolve(false));
+      p.on('exit', (code) => resolve(code === 0));
+    });
+    return ok;
+  } finally {
+    await fs.rm(base, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 /** Copies an image template into a container's own writable root (ownership, modes and links preserved). */

@@ -4,18 +4,65 @@
  * the container's uid/gid, exec the (already resolved) command. One static binary on the host, built with
  * `cc -static` when the root filesystems are made (rootfs.ts); nothing of it ships in the extension.
  *
- * usage: kc-enter ROOTFS UID GID CAPMASK|privileged /abs/path/cmd [args...]
+ * usage: kc-enter [--init HOSTNAME [--overlay LOWER UPPER WORK]] ROOTFS UID GID CAPMASK|privileged /abs/path/cmd [args...]
  *   CAPMASK: hexadecimal bit mask of the capabilities to keep (bit n = capability n).
+ *   --init: the container's first process (already in its new PID, mount and UTS namespaces): mount /proc in ROOTFS,
+ *   set the hostname ("-": keep), and report "pid <host pid>" (or "error <what>") on fd 3, then close fd 3.
+ *   --overlay: first mount an overlay (image template as lower layer, the container's own upper layer) on ROOTFS,
+ *   like containerd's overlayfs snapshotter; the mount exists only in the container's mount namespace.
  */
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+static int init_container(const char *host, const char *root, const char *lower, const char *upper, const char *work) {
+  char self[32] = {0}, path[4096], opts[8192];
+  /* /proc is still the host's procfs here, so /proc/self is the host PID (what the runtime needs for nsenter). */
+  ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+  if (n <= 0) {
+    dprintf(3, "error readlink /proc/self: %s\n", strerror(errno));
+    return -1;
+  }
+  if (lower) {
+    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+    if (mount("overlay", root, "overlay", 0, opts) != 0) {
+      dprintf(3, "error mount overlay on %s: %s\n", root, strerror(errno));
+      return -1;
+    }
+  }
+  snprintf(path, sizeof path, "%s/proc", root);
+  if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+    dprintf(3, "error mount /proc: %s\n", strerror(errno));
+    return -1;
+  }
+  if (strcmp(host, "-") != 0 && sethostname(host, strlen(host)) != 0) {
+    dprintf(3, "error sethostname: %s\n", strerror(errno));
+    return -1;
+  }
+  dprintf(3, "pid %s\n", self);
+  close(3);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 3 && strcmp(argv[1], "--init") == 0) {
+    const char *lower = NULL, *upper = NULL, *work = NULL;
+    int shift = 2;
+    if (argc > 7 && strcmp(argv[3], "--overlay") == 0) {
+      lower = argv[4];
+      upper = argv[5];
+      work = argv[6];
+      shift = 6;
+    }
+    if (init_container(argv[2], argv[shift + 1], lower, upper, work) != 0) return 125;
+    argv += shift;
+    argc -= shift;
+  }
   if (argc < 6) {
     fprintf(stderr, "usage: kc-enter ROOTFS UID GID CAPMASK|privileged CMD [ARGS...]\n");
     return 125;

@@ -4,7 +4,7 @@
 // What is real: every container is a process tree in its own Linux PID namespace (or the pod's shared one, under a
 // pause process, with `shareProcessNamespace: true`; or the target's, for ephemeral containers with
 // `targetContainerName`), with a private mount namespace, /proc and a runtime-like /dev, chrooted into its own
-// writable copy of a busybox-static based image template (rootfs.ts), with the image's or securityContext's uid and
+// writable overlay (or, where overlayfs cannot be used, copy) of a busybox-static based image template (rootfs.ts), with the image's or securityContext's uid and
 // containerd's default capabilities ± securityContext. exec = nsenter into those namespaces + chroot; attach = the
 // container's own stdio. Wire protocols: streams.ts.
 //
@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import type { ContainerRuntime, KObject, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
-import { capabilitySet, copyRootfs, killGroup, launch, resolveExecutable, spawnExec, stopLaunched, writeScripts, type Scripts } from './containers';
+import { capabilitySet, copyRootfs, killGroup, launch, overlayWorks, resolveExecutable, spawnExec, stopLaunched, writeScripts, type Scripts } from './containers';
 import { ensureRootfs, imageKind, type ImageConfig, type RootfsSet } from './rootfs';
 import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, rejectUpgrade, type ChannelSession, type StatusObject } from './streams';
 
@@ -70,6 +70,7 @@ class Container {
   hostPid?: number;
   child?: ChildProcess;
   rootfs?: string;
+  dir?: string;
   uid = 0;
   gid = 0;
   caps: string[] | 'privileged' = [];
@@ -88,6 +89,8 @@ class Container {
 
   constructor(readonly pod: PodRecord, public spec: ContainerSpec, readonly ephemeral: boolean, readonly image: ImageConfig) {}
   get name() { return this.spec.name; }
+  /** The container's root as the host can read it (its overlay exists only in its own mount namespace). */
+  get view(): string { return this.hostPid ? `/proc/${this.hostPid}/root` : this.rootfs ?? '/nonexistent'; }
 
   appendLog(d: Buffer) {
     this.logs.push(d);
@@ -166,7 +169,7 @@ class Runtime implements EmulatorRuntime {
     for (const c of this.allChildren) killGroup(c.pid);
   };
 
-  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, faults: RuntimeFaults | undefined) {
+  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, private readonly overlay: boolean, faults: RuntimeFaults | undefined) {
     this.faults = faults ?? {};
     process.on('exit', this.onProcessExit);
   }
@@ -269,10 +272,12 @@ class Runtime implements EmulatorRuntime {
     c.env = env;
     c.instance++;
     c.containerID = `containerd://${hex(64)}`;
-    const rootfs = join(rec.dir, `${c.ephemeral ? 'eph-' : ''}${c.name}-${c.instance}`);
-    const oldRoot = c.rootfs;
+    const dir = join(rec.dir, `${c.ephemeral ? 'eph-' : ''}${c.name}-${c.instance}`);
+    const rootfs = join(dir, 'rootfs');
+    const oldDir = c.dir;
+    c.dir = dir;
     c.rootfs = rootfs;
-    if (oldRoot) void fs.rm(oldRoot, { recursive: true, force: true }).catch(() => {});
+    if (oldDir) void fs.rm(oldDir, { recursive: true, force: true }).catch(() => {});
 
     const startFailed = (detail: string, exitCode = 128) => {
       const terminated = { exitCode, reason: 'StartError', message: detail, startedAt: '1970-01-01T00:00:00Z', finishedAt: now(), containerID: c.containerID };
@@ -289,14 +294,19 @@ class Runtime implements EmulatorRuntime {
       joinPid = rec.sandbox ? rec.sandbox.hostPid : target.hostPid;
     } else if (rec.sandbox) joinPid = rec.sandbox.hostPid;
 
+    const overlay = this.overlay ? { lower: img.template, upper: join(dir, 'upper'), work: join(dir, 'work') } : undefined;
     try {
-      await copyRootfs(img.template, rootfs);
-      await fs.writeFile(join(rootfs, 'etc', 'hostname'), `${rec.name}\n`).catch(() => {});
+      if (overlay) {
+        // The image stays the read-only lower layer; the container writes to its own upper layer (mounted in its
+        // private mount namespace by kc-enter), as with containerd's overlayfs snapshotter.
+        for (const d of [rootfs, join(overlay.upper, 'etc'), overlay.work]) await fs.mkdir(d, { recursive: true });
+      } else await copyRootfs(img.template, rootfs);
+      await fs.writeFile(join(overlay ? overlay.upper : rootfs, 'etc', 'hostname'), `${rec.name}\n`).catch(() => {});
     } catch (e) {
       startFailed(`failed to prepare the container root filesystem: ${(e as Error).message}`);
       return;
     }
-    const exe = resolveExecutable(rootfs, argv[0] ?? '', env.PATH);
+    const exe = resolveExecutable(overlay ? img.template : rootfs, argv[0] ?? '', env.PATH);
     if (!exe.ok) {
       const detail = exe.kind === 'not-in-path' ? `exec: "${argv[0]}": executable file not found in $PATH` : exe.kind === 'permission' ? `exec: "${argv[0]}": permission denied` : `exec: "${argv[0]}": stat ${argv[0]}: no such file or directory`;
       startFailed(`failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${detail}: unknown`);
@@ -305,7 +315,7 @@ class Runtime implements EmulatorRuntime {
     if (rec.deleted || this.closing) return;
     let launched;
     try {
-      launched = await launch({ scripts: this.scripts, rootfs, hostname: rec.name, caps: c.caps, uid: c.uid, gid: c.gid, argv: [exe.path, ...argv.slice(1)], env, joinPid, stdin: !!spec.stdin });
+      launched = await launch({ scripts: this.scripts, rootfs, hostname: rec.name, caps: c.caps, uid: c.uid, gid: c.gid, argv: [exe.path, ...argv.slice(1)], env, joinPid, stdin: !!spec.stdin, overlay });
     } catch (e) {
       startFailed((e as Error).message);
       return;
@@ -509,11 +519,11 @@ class Runtime implements EmulatorRuntime {
       return;
     }
     if (deniesExec(rec.pod, c.spec)) {
-      const exe = c.rootfs ? resolveExecutable(c.rootfs, t.command[0] ?? '', c.env.PATH) : undefined;
+      const exe = resolveExecutable(c.view, t.command[0] ?? '', c.env.PATH);
       session.finish(ociExecError(`exec ${exe?.ok ? exe.path : t.command[0]}: permission denied`));
       return;
     }
-    const exe = resolveExecutable(c.rootfs as string, t.command[0] ?? '', c.env.PATH);
+    const exe = resolveExecutable(c.view, t.command[0] ?? '', c.env.PATH);
     if (!t.command.length) {
       session.finish(ociExecError('exec: "": executable file not found in $PATH'));
       return;
@@ -592,5 +602,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<EmulatorRunti
   await fs.mkdir(opts.workDir, { recursive: true });
   if (!existsSync(opts.workDir)) throw new Error(`cannot create ${opts.workDir}`);
   const scripts = await writeScripts(join(opts.workDir, 'bin'), images.enterTool);
-  return new Runtime(opts.statusSink, opts.workDir, images, scripts, opts.faults);
+  const overlay = await overlayWorks(opts.workDir, images.images.busybox.template);
+  return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults);
 }

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Bump when the layout of the templates changes: a new folder is built next to the old one. */
-const LAYOUT = 'v2';
+const LAYOUT = 'v4';
 
 export type ImageKind = 'standard' | 'alpine' | 'minimal' | 'distroless' | 'busybox';
 
@@ -166,12 +166,20 @@ async function compile(source: string, out: string): Promise<string | undefined>
   return undefined;
 }
 
-interface Entry { path: string; content?: string | Buffer; mode?: number; uid?: number; gid?: number; dir?: boolean; link?: string; copy?: string }
+interface Entry { path: string; content?: string | Buffer; mode?: number; uid?: number; gid?: number; dir?: boolean; link?: string; copy?: string; device?: keyof typeof DEVICES }
+
+const DEVICES = { null: [1, 3], zero: [1, 5], full: [1, 7], random: [1, 8], urandom: [1, 9], tty: [5, 0] } as const;
 
 async function materialize(root: string, entries: Entry[]): Promise<void> {
   for (const e of entries) {
     const p = join(root, e.path);
     await fs.mkdir(e.dir ? p : dirname(p), { recursive: true });
+    if (e.device) {
+      const [major, minor] = DEVICES[e.device];
+      await fs.rm(p, { force: true });
+      await run('mknod', ['-m', '666', p, 'c', String(major), String(minor)]);
+      continue;
+    }
     if (e.link !== undefined) {
       await fs.rm(p, { force: true });
       await fs.symlink(e.link, p);
@@ -186,7 +194,17 @@ async function materialize(root: string, entries: Entry[]): Promise<void> {
 
 const skeleton = (): Entry[] => [
   { path: 'proc', dir: true, mode: 0o555 },
+  // A runtime-like /dev (containers get copies; no mount needed): the usual character devices and fd links.
   { path: 'dev', dir: true, mode: 0o755 },
+  ...(['null', 'zero', 'full', 'random', 'urandom', 'tty'] as const).map((n) => ({ path: `dev/${n}`, device: n })),
+  { path: 'dev/fd', link: '/proc/self/fd' },
+  { path: 'dev/stdin', link: '/proc/self/fd/0' },
+  { path: 'dev/stdout', link: '/proc/self/fd/1' },
+  { path: 'dev/stderr', link: '/proc/self/fd/2' },
+  { path: 'dev/core', link: '/proc/kcore' },
+  { path: 'dev/pts', dir: true, mode: 0o755 },
+  { path: 'dev/shm', dir: true, mode: 0o1777 },
+  { path: 'dev/mqueue', dir: true, mode: 0o755 },
   { path: 'sys', dir: true, mode: 0o555 },
   { path: 'tmp', dir: true, mode: 0o1777 },
   { path: 'etc', dir: true, mode: 0o755 },
