@@ -124,6 +124,30 @@ suite('shell-less: scanning distroless containers through a helper in the real V
     assert.equal(record.outcome, 'passed', record.message);
   });
 
+  test('Add Scanner Sidecar on Deployment web shows the JSON patch as a read-only diff and, declined, changes nothing', async () => {
+    api.shellless.setConfirmationAnswer(false);
+    try {
+      const ok = await vscode.commands.executeCommand('kubeCompliance.addScannerSidecar', { kind: 'workload', context: 'demo-admin', namespace: 'demo', workloadKind: 'Deployment', name: 'web' });
+      assert.equal(ok, false, 'declined: not applied');
+    } finally {
+      api.shellless.setConfirmationAnswer(true);
+    }
+    const shown = await waitFor('the diff documents', () => {
+      const docs = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'kube-compliance-shellless');
+      return docs.length >= 2 ? docs : undefined;
+    });
+    const after = shown.find((d) => d.uri.path.endsWith('web.with-scanner-sidecar.yaml'));
+    assert.ok(after, `the patched side of the diff (saw ${shown.map((d) => d.uri.path).join(', ')})`);
+    const text = after.getText();
+    assert.match(text, /^# NOT APPLIED YET/);
+    assert.match(text, /"path": "\/spec\/template\/spec\/shareProcessNamespace"/);
+    assert.match(text, /shareProcessNamespace: true/);
+    assert.match(text, /name: kc-scanner/);
+    const dep = await api.explorer.pool.client('demo-admin').request<{ spec: { template: { spec: { containers: Array<{ name: string }>; shareProcessNamespace?: boolean } } } }>('GET', '/apis/apps/v1/namespaces/demo/deployments/web');
+    assert.deepEqual(dep.spec.template.spec.containers.map((c) => c.name), ['web'], 'the Deployment was not changed');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('Add Scanner Sidecar is refused for a bare pod, without changing it', async () => {
     const ok = await vscode.commands.executeCommand('kubeCompliance.addScannerSidecar', { kind: 'workload', context: 'demo-admin', namespace: 'demo', workloadKind: 'Pod', name: 'distroless-app' });
     assert.equal(ok, false);
