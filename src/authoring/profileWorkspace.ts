@@ -1,3 +1,4 @@
+import { sep } from 'node:path';
 import * as vscode from 'vscode';
 import { setContext } from '../commands';
 import { diffControls, ProfileIndex, type ControlChanges, type IndexedProfile, type SourceProblem } from '../core/profiles/index';
@@ -43,7 +44,11 @@ export class ProfileWorkspace implements vscode.Disposable {
         if (!this.openDocument(u)) void this.readFromDisk(u);
       }),
       watcher.onDidDelete((u) => this.remove(u)),
-      folderWatcher.onDidDelete((u) => this.remove(u)),
+      folderWatcher.onDidDelete((u) => {
+        // only deletions that touch a profile (a folder holding one, or anything inside one)
+        const p = u.fsPath;
+        if (this.index.profileOf(p) || this.index.profiles.some((x) => x.root === p || x.root.startsWith(p + sep))) this.remove(u);
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length && this.isRelevant(e.document.uri)) this.schedule(e.document);
       }),

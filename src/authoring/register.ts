@@ -78,6 +78,7 @@ export function registerAuthoring(ctx: CommandContext, deps: AuthoringDeps): Aut
   registerCommand(ctx, 'kubeCompliance.pinTarget', () => async (arg: unknown) => {
     const target = toClassification(arg);
     if (!target) throw new Error('Pin as Authoring Target works on a container in the Clusters view: right-click a container and choose it there.');
+    if (!target.approach) throw new Error(`${targetLabel(target)} cannot be scanned (${target.compatibility}): ${target.missing ?? target.reason}. Pin a container that can be scanned.`);
     await service.pinned.pin(target);
     void vscode.window.showInformationMessage(
       `Kube Compliance: authoring target pinned: ${targetLabel(target)} (${target.context}). Run controls from the Test Explorer or the gutter${service.runOnSave ? '; saving a control file re-runs what changed' : ''}.`,
@@ -107,6 +108,7 @@ export function registerAuthoring(ctx: CommandContext, deps: AuthoringDeps): Aut
     await choice?.run();
   });
   registerCommand(ctx, 'kubeCompliance.checkProfile', () => async (arg?: vscode.Uri) => {
+    if (!vscode.workspace.isTrusted) throw new Error('Checking a profile runs its Ruby code in the auditor; trust the workspace first.');
     await service.workspace.whenReady();
     const profiles = service.workspace.index.profiles;
     let root = arg instanceof vscode.Uri ? service.workspace.index.profileOf(arg.fsPath)?.root : undefined;

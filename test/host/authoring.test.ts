@@ -35,6 +35,33 @@ async function authoring(): Promise<AuthoringService> {
   return api.authoring;
 }
 
+/** Edits through a WorkspaceEdit (independent of which editor has focus while the task terminal opens). */
+async function replaceIn(doc: vscode.TextDocument, range: vscode.Range, text: string): Promise<void> {
+  const e = new vscode.WorkspaceEdit();
+  e.replace(doc.uri, range, text);
+  assert.ok(await vscode.workspace.applyEdit(e), 'edit applied');
+}
+
+async function insertIn(doc: vscode.TextDocument, at: vscode.Position, text: string): Promise<void> {
+  const e = new vscode.WorkspaceEdit();
+  e.insert(doc.uri, at, text);
+  assert.ok(await vscode.workspace.applyEdit(e), 'edit applied');
+}
+
+/**
+ * Saves the document. In code-server a save issued right after a task terminal opened is sometimes refused
+ * (`save()` resolves false, the document stays dirty, nothing is written); the save is then issued again.
+ * What is under test is what our extension does once the save happens, not the workbench's save queue.
+ */
+async function saveDoc(doc: vscode.TextDocument): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await doc.save()) return;
+    if (!doc.isDirty) return;
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  assert.fail(`${doc.uri.fsPath} could not be saved`);
+}
+
 function nextRun(service: AuthoringService, reason: 'explorer' | 'save', timeoutMs = 90000): Promise<AuthoringRunRecord> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -134,7 +161,7 @@ suite('authoring: profiles as tests, run against a pinned container', function (
     const s = await authoring();
     const file = join(profileDir(), 'controls/filesystem.rb');
     const doc = await vscode.workspace.openTextDocument(file);
-    const editor = await vscode.window.showTextDocument(doc);
+    await vscode.window.showTextDocument(doc);
     const line = doc.lineAt(4); // `  title 'The OS release file is present'` inside fs-01
     assert.match(line.text, /The OS release file is present/);
     const finished = nextRun(s, 'save');
@@ -144,8 +171,8 @@ suite('authoring: profiles as tests, run against a pinned container', function (
         resolve(e.controls);
       });
     });
-    await editor.edit((b) => b.replace(line.range, "  title 'The OS release file is present (edited)'"));
-    assert.ok(await doc.save(), 'saved');
+    await replaceIn(doc, line.range, "  title 'The OS release file is present (edited)'");
+    await saveDoc(doc);
     assert.deepEqual(await started, ['fs-01']);
     const record = await finished;
     assert.deepEqual(record.controls, ['fs-01'], '--controls narrowed to the edited control');
@@ -158,15 +185,47 @@ suite('authoring: profiles as tests, run against a pinned container', function (
     assert.equal(api.results.feedback.statusOf('fs-01'), 'Passed');
   });
 
+  test('a save while a run for the same control is in flight cancels that run first', async () => {
+    const s = await authoring();
+    const api = await activateExtension();
+    const file = join(profileDir(), 'controls/filesystem.rb');
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const titleLine = () => doc.lineAt(doc.getText().split('\n').findIndex((l) => l.includes("title '/etc/passwd is not writable")));
+    const records: AuthoringRunRecord[] = [];
+    const sub = s.tests.onDidFinishRun((r) => records.push(r));
+    // the test double sleeps this long per command it runs in the target (it inherits the host's environment)
+    process.env.KC_DOUBLE_SLOW_MS = '2500';
+    try {
+      await replaceIn(doc, titleLine().range, "  title '/etc/passwd is not writable by group or others (1)'");
+      await saveDoc(doc);
+      await waitFor('the first re-run to be in flight', () => api.scan.activeRuns.length > 0, 30000);
+      delete process.env.KC_DOUBLE_SLOW_MS;
+      await replaceIn(doc, titleLine().range, "  title '/etc/passwd is not writable by group or others (2)'");
+      assert.ok(doc.isDirty, 'the second edit made the document dirty');
+      await saveDoc(doc);
+      await waitFor('both runs to finish', () => records.length >= 2, 90000);
+    } finally {
+      delete process.env.KC_DOUBLE_SLOW_MS;
+      sub.dispose();
+    }
+    assert.deepEqual(records.map((r) => [r.reason, r.controls, r.cancelled]), [
+      ['save', ['fs-02'], true],
+      ['save', ['fs-02'], false],
+    ]);
+    assert.deepEqual(records[1].outcomes.map((o) => [o.id, o.state]), [['fs-02', 'passed']], JSON.stringify(records[1]));
+    await waitFor('no scan left running', () => api.scan.activeRuns.length === 0, 20000);
+  });
+
   test('a save that changes no control re-runs nothing', async () => {
     const s = await authoring();
     const file = join(profileDir(), 'controls/filesystem.rb');
     const doc = await vscode.workspace.openTextDocument(file);
-    const editor = await vscode.window.showTextDocument(doc);
+    await vscode.window.showTextDocument(doc);
     let started = false;
     const sub = s.onDidStartSaveRun(() => (started = true));
-    await editor.edit((b) => b.insert(new vscode.Position(0, 0), '# a comment outside every control\n'));
-    assert.ok(await doc.save());
+    await insertIn(doc, new vscode.Position(0, 0), '# a comment outside every control\n');
+    await saveDoc(doc);
     await new Promise((r) => setTimeout(r, 1500));
     sub.dispose();
     assert.equal(started, false, 'no run started');
@@ -201,13 +260,13 @@ suite('authoring: profiles as tests, run against a pinned container', function (
     const s = await authoring();
     const file = join(profileDir(), 'controls/runtime.rb');
     const doc = await vscode.workspace.openTextDocument(file);
-    const editor = await vscode.window.showTextDocument(doc);
+    await vscode.window.showTextDocument(doc);
     const end = doc.lineAt(doc.lineCount - 1).range.end;
     // a second rt-01: the test double's check reports a duplicate control at the line of the second definition
-    await editor.edit((b) => b.insert(end, "\n\ncontrol 'rt-01' do\n  impact 0.1\nend\n"));
+    await insertIn(doc, end, "\n\ncontrol 'rt-01' do\n  impact 0.1\nend\n");
     const dupLine = doc.getText().split('\n').findIndex((l, i, all) => l.startsWith("control 'rt-01'") && all.slice(0, i).some((x) => x.startsWith("control 'rt-01'")));
     assert.ok(dupLine > 0);
-    assert.ok(await doc.save());
+    await saveDoc(doc);
     const d = await waitFor('a check diagnostic', () => s.checker.diagnosticsFor(doc.uri).find((x) => /Duplicate control/i.test(x.message)), 30000);
     assert.equal(d.range.start.line, dupLine);
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
