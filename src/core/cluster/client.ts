@@ -33,6 +33,8 @@ import {
   type V1Pod,
   type V1Status,
 } from '@kubernetes/client-node';
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import WebSocket from 'ws';
 import { kubeconfigFiles } from '../kubeconfigFiles';
 import { KubeError, describeRequest, formatRequest, httpError, networkError, type RequestDescription } from './errors';
 import { TokenBucket, realClock, retryAfterMs, type Clock } from './rateLimiter';
@@ -213,6 +215,8 @@ export interface ExecIO {
   readonly stderr?: Writable | null;
   readonly stdin?: Readable | null;
   readonly tty?: boolean;
+  /** How long the WebSocket may take to open, ms. Default: the client's request timeout. */
+  readonly openTimeoutMs?: number;
 }
 
 export interface ExecResult {
@@ -685,11 +689,25 @@ export class ClusterClient {
       }
     };
     let socket: { close(): void; terminate?(): void; on?(ev: string, fn: (...a: unknown[]) => void): void };
+    const openTimeoutMs = io.openTimeoutMs ?? this.opts.timeoutMs;
+    // ws aborts a handshake that takes longer than handshakeTimeout, so an unanswered upgrade leaves no socket behind
+    let created: WebSocket | undefined;
+    const handler = new WebSocketHandler(this.kubeConfig, (uri, protocols, opts) => (created = new WebSocket(uri, protocols, { ...opts, handshakeTimeout: openTimeoutMs })));
+    const opening = new Exec(this.kubeConfig, handler).exec(namespace, pod, container, command, io.stdout ?? null, io.stderr ?? null, io.stdin ?? null, io.tty ?? false, (status) => finish(execEndFromStatus(status)));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        created?.terminate();
+        opening.then((ws) => ws.terminate(), () => undefined);
+        reject(new KubeError('timeout', `The exec stream into ${namespace}/${pod}/${container} did not open within ${Math.round(openTimeoutMs / 1000)} s`, { server: this.server, context: this.contextName, request }));
+      }, openTimeoutMs);
+    });
     try {
-      const exec = new Exec(this.kubeConfig);
-      socket = (await exec.exec(namespace, pod, container, command, io.stdout ?? null, io.stderr ?? null, io.stdin ?? null, io.tty ?? false, (status) => finish(execEndFromStatus(status)))) as unknown as typeof socket;
+      socket = (await Promise.race([opening, timedOut])) as unknown as typeof socket;
     } catch (err) {
       throw this.execOpenError(err, request);
+    } finally {
+      clearTimeout(timer);
     }
     socket.on?.('close', (code: unknown, reason: unknown) => {
       // the status callback runs before the close; give it a tick in case of reordering
