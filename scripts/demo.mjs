@@ -84,7 +84,7 @@ try {
       { env: { ...process.env, ...env }, encoding: 'utf8' });
     if (inst.status !== 0) throw new Error(`installing the VSIX into code-server failed:\n${inst.stderr}`);
     const port = opt('--port') ? Number(opt('--port')) : undefined;
-    const server = await startCodeServer({ prefix, runDir, workspace: ws, env: { KUBECONFIG: kubeconfig }, settings, smokeTestDriver: false, port });
+    const server = await startCodeServer({ prefix, runDir, workspace: ws, env: { KUBECONFIG: kubeconfig }, settings, smokeTestDriver: false, port, isolateHome: false });
     stops.push(() => server.stop());
     console.log('');
     say(`Kube Compliance is running in VS Code (code-server) against the demo cluster ${cluster.url}`);

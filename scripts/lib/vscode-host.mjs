@@ -46,7 +46,7 @@ export function makeRunDir(label) {
  * Starts code-server on 127.0.0.1 in its own process group. Returns { url, port, stop(), dir }.
  * `env` is added to the server's environment, and so to the extension host's (KUBECONFIG, PATH…).
  */
-export async function startCodeServer({ prefix, runDir, workspace, env = {}, settings = {}, smokeTestDriver = true, port, log = () => {} }) {
+export async function startCodeServer({ prefix, runDir, workspace, env = {}, settings = {}, smokeTestDriver = true, port, log = () => {}, isolateHome = true }) {
   port = port ?? (await freePort());
   const userSettings = {
     'terminal.integrated.gpuAcceleration': 'off', 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off',
@@ -76,6 +76,9 @@ export async function startCodeServer({ prefix, runDir, workspace, env = {}, set
       PATH: `${node24}:${process.env.PATH}`,
       XDG_CONFIG_HOME: join(runDir, 'xdg/config'), XDG_DATA_HOME: join(runDir, 'xdg/data'), XDG_CACHE_HOME: join(runDir, 'xdg/cache'),
       TMPDIR: join(runDir, 'tmp'),
+      // tests keep $HOME clean (kubectl's ~/.kube/cache, shells' history…); the demo keeps the real HOME so a
+      // user's auditor finds its plugins
+      ...(isolateHome ? { HOME: join(runDir, 'home') } : {}),
       ...env,
     },
   });
@@ -113,7 +116,9 @@ export async function launchBrowser(runDir, { viewport = { width: 1400, height: 
   const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   const udd = join(runDir, 'chrome');
   mkdirSync(udd, { recursive: true });
-  const ctx = await chromium.launchPersistentContext(udd, { executablePath, headless: true, args: CHROME_ARGS, viewport });
+  // Chromium writes to $HOME (~/.config/chromium, ~/.cache/dconf, ~/.pki): give it the run's own HOME
+  const env = { ...process.env, HOME: join(runDir, 'home'), XDG_CONFIG_HOME: join(runDir, 'xdg/config'), XDG_CACHE_HOME: join(runDir, 'xdg/cache'), XDG_DATA_HOME: join(runDir, 'xdg/data'), TMPDIR: join(runDir, 'tmp') };
+  const ctx = await chromium.launchPersistentContext(udd, { executablePath, headless: true, args: CHROME_ARGS, viewport, env });
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   return { ctx, page };
 }
