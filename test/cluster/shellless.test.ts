@@ -102,6 +102,27 @@ test('demo-readonly gets a clear refusal before anything is changed', async () =
   assert.deepEqual(await ephemeralNames(), []);
 });
 
+test('Pod Security: a namespace enforcing baseline or restricted is refused before anything changes', async () => {
+  const label = (level: string | null) =>
+    admin.request('PATCH', '/api/v1/namespaces/demo', { body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': level } } }, contentType: 'application/merge-patch+json' });
+  try {
+    await label('baseline');
+    // distroless-app runs as uid 65532: reading it needs SYS_PTRACE, which baseline forbids
+    await assert.rejects(
+      prepareDebugContainer(admin, distroless, { confirm: async () => assert.fail('must not ask') }),
+      (e: ShelllessError) => e.code === 'preflight' && /CAP_SYS_PTRACE.*"baseline" forbids/.test(e.message) && /Would work instead: .*exemption/.test(e.message),
+    );
+    await label('restricted');
+    await assert.rejects(
+      prepareSidecar(admin, { namespace: 'demo', pod: 'shared-pid-app', container: 'app' }, { confirm: async () => assert.fail('must not ask') }),
+      (e: ShelllessError) => e.code === 'preflight' && /"restricted"/.test(e.message),
+    );
+  } finally {
+    await label(null);
+  }
+  assert.deepEqual(await ephemeralNames(), []);
+});
+
 test('debug container: scanning distroless-app/app with the inspec-v1 transport reads the target', async () => {
   const plan = await prepareDebugContainer(admin, distroless, { confirm, pollMs: 100 });
   assert.equal(changes.length, 1, 'asked once before adding the helper');
