@@ -179,3 +179,24 @@ test('admin endpoint /emulator/faults: admin only; switches faults and a timed o
   const clock = await admin('POST', '/emulator/clock', cluster.tokens.admin, { advanceSeconds: 60 });
   assert.equal(clock.json.offsetSeconds, 60);
 });
+
+test('SelfSubjectAccessReview and SelfSubjectRulesReview in JSON (client-node)', async () => {
+  const ro = new k8s.KubeConfig();
+  ro.loadFromFile(cluster.kubeconfigPath);
+  ro.setCurrentContext('demo-readonly');
+  const authz = ro.makeApiClient(k8s.AuthorizationV1Api);
+  const review = (verb: string, subresource?: string) =>
+    authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: 'scale-0001', verb, resource: 'pods', ...(subresource ? { subresource } : {}), name: 'any' } } } });
+  assert.equal((await review('get')).status?.allowed, true);
+  assert.equal((await review('create', 'exec')).status?.allowed, false);
+  assert.equal((await review('get', 'exec')).status?.allowed, false);
+  const nonResource = await authz.createSelfSubjectAccessReview({ body: { spec: { nonResourceAttributes: { path: '/version', verb: 'get' } } } });
+  assert.equal(nonResource.status?.allowed, true);
+  const rules = await authz.createSelfSubjectRulesReview({ body: { spec: { namespace: 'scale-0001' } } });
+  const podRule = rules.status?.resourceRules.find((r) => r.resources?.includes('pods'));
+  assert.deepEqual(podRule?.verbs, ['get', 'list', 'watch']);
+  assert.ok(!rules.status?.resourceRules.some((r) => r.resources?.includes('pods/exec')));
+  const adminAuthz = kc.makeApiClient(k8s.AuthorizationV1Api);
+  const adminReview = await adminAuthz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: 'scale-0001', verb: 'create', resource: 'pods', subresource: 'exec' } } } });
+  assert.equal(adminReview.status?.allowed, true);
+});
