@@ -124,7 +124,17 @@ export function registerShellless(ctx: CommandContext, deps: Deps): ShelllessApi
     return ok;
   };
 
+  /** Containers of each pod scanned through its sidecar in this window (the sidecar serves one sibling at a time). */
+  const sidecarTargets = new Map<string, Set<string>>();
+  const podKey = (t: Pick<ContainerClassification, 'context' | 'namespace' | 'pod'>) => `${t.context}/${t.namespace}/${t.pod}`;
+
   const prepare = async (kind: 'debug-container' | 'sidecar', target: ContainerClassification, token?: vscode.CancellationToken): Promise<ApproachPlan> => {
+    if (kind === 'sidecar') {
+      // re-pointing the sidecar would send a running scan's remaining commands to another container
+      const mine = sidecarTargets.get(podKey(target));
+      const busy = deps.scan.activeRuns.find((r) => podKey(r.target) === podKey(target) && r.target.container !== target.container && mine?.has(r.target.container));
+      if (busy) throw new Error(`The scanner sidecar of ${target.namespace}/${target.pod} is scanning ${busy.target.container} now; scan ${target.container} when that run has finished.`);
+    }
     const client = deps.pool.client(target.context || undefined);
     const ac = new AbortController();
     const sub = token?.onCancellationRequested(() => ac.abort());
@@ -146,6 +156,7 @@ export function registerShellless(ctx: CommandContext, deps: Deps): ShelllessApi
           };
           const prepared = kind === 'debug-container' ? await prepareDebugContainer(client, target, opts) : await prepareSidecar(client, target, { ...opts, sidecar: target.sidecar });
           log.info(`shell-less: ${label} will be scanned through ${prepared.description}${prepared.created ? ' (added now)' : ''}`);
+          if (kind === 'sidecar') sidecarTargets.set(podKey(target), new Set([...(sidecarTargets.get(podKey(target)) ?? []), target.container]));
           return { kind: prepared.kind, transportTarget: prepared.transportTarget, description: prepared.description };
         },
       );
