@@ -80,6 +80,7 @@ export class ResultsService implements ResultsViewHost, vscode.Disposable {
 
   // ───────── ResultsViewHost: what the panel asks for ─────────
 
+  /** A failed result opens its control's line: InSpec results carry no source line of their own. */
   async openSource(view: ResultsView, key: number, _resultIndex?: number, preserveFocus = false): Promise<OpenSourceResult> {
     const loaded = view.current;
     const control = loaded?.report.controls[key];
@@ -107,9 +108,9 @@ export class ResultsService implements ResultsViewHost, vscode.Disposable {
     }
   }
 
-  async runCommand(_view: ResultsView, command: 'openReport' | 'compareReports' | 'refresh'): Promise<void> {
+  async runCommand(view: ResultsView, command: 'openReport' | 'compareReports' | 'refresh'): Promise<void> {
     if (command === 'refresh') {
-      const cur = _view.current;
+      const cur = view.current;
       if (cur) await this.showResults({ reportPath: cur.path, cwd: cur.cwd, label: cur.label }, { feedback: this.latest?.path === cur.path });
       return;
     }
@@ -241,6 +242,10 @@ export function registerResults(ctx: CommandContext): ResultsService {
   // CodeLens target (internal): shows the control in the panel.
   registerCommand(ctx, REVEAL_CONTROL_COMMAND, () => (id: unknown) => {
     if (typeof id !== 'string' || !service.latest) return;
+    if (!service.latest.report.controls.some((c) => c.id === id)) {
+      void vscode.window.showInformationMessage(`Control ${id} is not in ${service.latest.label}, the report the results panel shows.`);
+      return;
+    }
     const view = service.panel.view?.current === service.latest ? service.panel.ensure(true) : service.panel.show(service.latest, true);
     view.select(id);
   });

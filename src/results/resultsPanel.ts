@@ -13,8 +13,6 @@ export const REPORT_EDITOR_VIEW_TYPE = 'kubeCompliance.reportEditor';
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private viewRef: ResultsView | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly host: ResultsViewHost,
@@ -87,7 +85,6 @@ export class ResultsPanel implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }
 

@@ -214,6 +214,17 @@ suite('results panel', () => {
     assert.deepEqual(sev('accounts.rb'), { 'acct-03': S.Warning });
   });
 
+  test('a CodeLens click shows its control in the panel', async () => {
+    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: LOCAL });
+    const fsFile = vscode.Uri.file(join(ws, 'container-baseline', 'controls', 'filesystem.rb'));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', fsFile);
+    const lens = lenses.find((l) => l.range.start.line === controlLine(fsFile.fsPath, 'fs-03') - 1 && l.command?.command === 'kubeCompliance.revealControl');
+    assert.ok(lens?.command, 'a lens above fs-03');
+    await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+    const snap = await inspectWhen(panelView(api), 'fs-03 shown', (s) => s.selectedId === 'fs-03' && !!s.detailLoaded);
+    assert.equal(snap.detailTitle, 'No world-writable files under /etc');
+  });
+
   test('a malformed report gives a clear error and keeps the previous content', async () => {
     await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: LOCAL });
     const view = panelView(api);
