@@ -11,7 +11,7 @@
 //     (without a C compiler: inner.sh with setpriv + chroot --userspec). /dev comes with the image template.
 // Every mount lives in a private mount namespace, so nothing is ever mounted in the host's namespace and the kernel
 // drops the mounts when the container's last process ends.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, statSync, promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
 
@@ -64,7 +64,13 @@ function findTool(name: string): string {
   throw new Error(`the emulator's container runtime needs "${name}" (util-linux/coreutils) on the host; install it and retry`);
 }
 
-export interface Scripts { outer: string; exec: string; tools: Tools }
+export interface Scripts {
+  outer: string;
+  exec: string;
+  tools: Tools;
+  /** `setpriv --pdeathsig SIGKILL --` when supported: launchers die with the emulator process (and take their containers along). */
+  deathsig: string[];
+}
 
 
 /** Writes the launch scripts into `dir` (once per runtime). */
@@ -120,7 +126,8 @@ exec 4<&-
 wait $!
 exit $?
 `);
-  return { outer, exec, tools: t };
+  const deathsig = spawnSync(t.setpriv, ['--help'], { encoding: 'utf8' }).stdout?.includes('--pdeathsig') ? [t.setpriv, '--pdeathsig', 'SIGKILL', '--'] : [];
+  return { outer, exec, tools: t, deathsig };
 }
 
 export interface LaunchOptions {
@@ -150,7 +157,7 @@ export interface Launched {
 export function launch(o: LaunchOptions): Promise<Launched> {
   const t = o.scripts.tools;
   const ov = o.overlay ? [o.overlay.lower, o.overlay.upper, o.overlay.work] : ['-', '-', '-'];
-  const tail = [t.sh, o.scripts.outer, o.rootfs, o.joinPid ? '-' : o.hostname, capsArgument(o.caps), String(o.uid), String(o.gid), ...ov, ...o.argv];
+  const tail = [...o.scripts.deathsig, t.sh, o.scripts.outer, o.rootfs, o.joinPid ? '-' : o.hostname, capsArgument(o.caps), String(o.uid), String(o.gid), ...ov, ...o.argv];
   const [cmd, ...args] = o.joinPid
     ? [t.nsenter, `--target=${o.joinPid}`, '--pid', '--uts', '--no-fork', '--', t.unshare, '--mount', '--propagation', 'private', '--', ...tail]
     : [t.unshare, '--pid', '--mount', '--uts', '--propagation', 'private', '--', ...tail];
@@ -206,7 +213,7 @@ export interface ExecSpawnOptions { scripts: Scripts; pid: number; rootfs: strin
 /** Starts an exec process in the namespaces of the container whose (first) process is `pid`. */
 export function spawnExec(o: ExecSpawnOptions): ChildProcess {
   const t = o.scripts.tools;
-  const args = [`--target=${o.pid}`, '--pid', '--mount', '--uts', '--no-fork', '--', t.sh, o.scripts.exec, o.rootfs, capsArgument(o.caps), String(o.uid), String(o.gid), ...o.argv];
+  const args = [`--target=${o.pid}`, '--pid', '--mount', '--uts', '--no-fork', '--', ...o.scripts.deathsig, t.sh, o.scripts.exec, o.rootfs, capsArgument(o.caps), String(o.uid), String(o.gid), ...o.argv];
   return spawn(t.nsenter, args, { env: o.env, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
 }
 

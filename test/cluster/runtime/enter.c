@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "kc-enter: cannot switch to %u:%u: %s\n", (unsigned)uid, (unsigned)gid, strerror(errno));
     return 125;
   }
+  /* Die with the launcher (which dies with the emulator): no container outlives a killed emulator. Set after the
+   * credential change, which clears it. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   execv(argv[5], argv + 5);
   int e = errno;
   fprintf(stderr, "exec %s: %s\n", argv[5], strerror(e));

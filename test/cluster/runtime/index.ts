@@ -602,6 +602,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<EmulatorRunti
   await fs.mkdir(opts.workDir, { recursive: true });
   if (!existsSync(opts.workDir)) throw new Error(`cannot create ${opts.workDir}`);
   const scripts = await writeScripts(join(opts.workDir, 'bin'), images.enterTool);
-  const overlay = await overlayWorks(opts.workDir, images.images.busybox.template);
+  // KC_EMULATOR_ROOTFS=copy: plain copies instead of overlays (what happens where overlayfs cannot be used).
+  const overlay = process.env.KC_EMULATOR_ROOTFS !== 'copy' && (await overlayWorks(opts.workDir, images.images.busybox.template));
   return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults);
 }

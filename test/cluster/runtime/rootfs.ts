@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Bump when the layout of the templates changes: a new folder is built next to the old one. */
-const LAYOUT = 'v4';
+const LAYOUT = 'v5';
 
 export type ImageKind = 'standard' | 'alpine' | 'minimal' | 'distroless' | 'busybox';
 
@@ -157,7 +157,9 @@ async function fetchBusybox(cache: string, tmp: string): Promise<string> {
 async function compile(source: string, out: string): Promise<string | undefined> {
   const src = join(dirname(fileURLToPath(import.meta.url)), source);
   await fs.mkdir(dirname(out), { recursive: true });
-  for (const cc of ['cc', 'gcc']) {
+  // KC_EMULATOR_CC: the C compiler to use, or "none" to build without one (busybox/setpriv fallbacks; for testing them).
+  const ccs = process.env.KC_EMULATOR_CC ? (process.env.KC_EMULATOR_CC === 'none' ? [] : [process.env.KC_EMULATOR_CC]) : ['cc', 'gcc'];
+  for (const cc of ccs) {
     try {
       await run(cc, ['-static', '-Os', '-s', '-o', out, src], { timeout: 60_000 });
       return out;
