@@ -284,3 +284,41 @@ test('ProfileIndex: duplicate ids across files of one profile; files seen before
   index.removeFile('/ws/p/controls/b.rb');
   assert.deepEqual(index.duplicates(), []);
 });
+
+test('edge: a STIG-style control with multi-line descriptions, describe.one, case/when, each with block parameters', () => {
+  const src = [
+    "control 'SV-1000' do", // 1
+    "  title 'The system must end sessions after 15 minutes'", // 2
+    '  desc "Sessions that do not end are a risk. If you end them,', // 3
+    '  attackers cannot reuse them. #{1 + 1} end do"', // 4
+    "  desc 'check', <<~CHECK", // 5
+    '    Verify with: grep TMOUT /etc/profile', // 6
+    '    If it does not end with 900, this is a finding.', // 7
+    '  CHECK', // 8
+    "  desc 'fix', %q{Set TMOUT=900 {in /etc/profile} and end}", // 9
+    "  tag severity: 'medium', cci: %w(CCI-000057", // 10
+    '                                 CCI-000060)', // 11
+    "  only_if('not in a container') { !virtualization.system.eql?('docker') }", // 12
+    '  case os.family', // 13
+    "  when 'debian' then profile = '/etc/profile'", // 14
+    '  else profile = "/etc/#{os.family}/profile"', // 15
+    '  end', // 16
+    "  users = input('users').select { |u| u != 'root' }", // 17
+    '  users.each do |u|', // 18
+    '    describe.one do', // 19
+    "      describe user(u) do it { should exist } end", // 20
+    "      describe file(\"/home/#{u}\") do", // 21
+    '        it { should_not exist }', // 22
+    '      end', // 23
+    '    end', // 24
+    '  end unless users.empty?', // 25
+    '  lines = command("grep -c x #{profile}").stdout.split("\\n").map(&:strip)', // 26
+    '  describe lines do', // 27
+    '    its(:length) { should be >= 1 }', // 28
+    '  end', // 29
+    'end', // 30
+  ].join('\n');
+  const r = scanControls(src);
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.controls.map((c) => [c.id, c.startLine, c.endLine]), [['SV-1000', 1, 30]]);
+});
