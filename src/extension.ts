@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerCommand, type CommandContext } from './commands';
 import { AUDITOR_SETUP_MARKDOWN } from './core/auditorSetup';
 import { Log } from './log';
+import { registerAccess, type AccessApi } from './access';
 import { registerAuthoring, type AuthoringService } from './authoring/register';
 import { scanServiceScanner } from './authoring/scanBridge';
 import { registerResults, type ResultsService } from './results/register';
@@ -22,6 +23,8 @@ export interface KubeComplianceApi {
   readonly authoring: AuthoringService;
   /** Shell-less containers: debug-container and sidecar approaches, Add Scanner Sidecar (issue 7). */
   readonly shellless: ShelllessApi;
+  /** RBAC preflight and the least-privilege scanner identity (issue 8). */
+  readonly access: AccessApi;
 }
 
 export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
@@ -51,10 +54,11 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   const scan = registerScan(ctx);
   context.subscriptions.push(explorer.provider.followScans(scan));
   const shellless = registerShellless(ctx, { scan, pool: explorer.pool });
+  const access = registerAccess(ctx, { scan, pool: explorer.pool });
   const authoring = registerAuthoring(ctx, { feedback: results.feedback, scanner: scanServiceScanner(() => scan) });
 
   log.info('Kube Compliance activated');
-  return { log, results, scan, explorer, authoring, shellless };
+  return { log, results, scan, explorer, authoring, shellless, access };
 }
 
 export function deactivate(): void {

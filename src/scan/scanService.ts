@@ -28,6 +28,12 @@ export type ApproachPlanner = (target: ContainerClassification, token: vscode.Ca
 /** Runs before anything is started; throws (with a message that says what to do) to refuse the scan (ACCESS). */
 export type ScanPreflight = (scan: { readonly target: ContainerRef; readonly plan: ApproachPlan; readonly kubeconfigPath?: string }, token: vscode.CancellationToken) => Promise<void>;
 
+/**
+ * Chooses the kubeconfig for a scan whose request named none (ACCESS: the scanner identity, per the setting or the
+ * user's answer); undefined = the user's own credentials. Runs before the preflights; throws to refuse the scan.
+ */
+export type ScanCredentials = (scan: { readonly target: ContainerRef; readonly plan: ApproachPlan }, token: vscode.CancellationToken) => Promise<string | undefined>;
+
 export class ScanCancelledError extends Error {
   override readonly name = 'ScanCancelledError';
 }
@@ -76,6 +82,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
   private readonly runningCount = new Map<string, number>();
   private readonly planners = new Map<ApproachKind, ApproachPlanner>();
   private readonly preflights = new Set<ScanPreflight>();
+  private readonly credentials = new Set<ScanCredentials>();
   private readonly statusBar: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private slots = 0;
@@ -110,6 +117,12 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
   registerPreflight(check: ScanPreflight): vscode.Disposable {
     this.preflights.add(check);
     return new vscode.Disposable(() => this.preflights.delete(check));
+  }
+
+  /** Adds a chooser of the kubeconfig for scans that did not name one (e.g. the scanner identity). */
+  registerCredentials(provider: ScanCredentials): vscode.Disposable {
+    this.credentials.add(provider);
+    return new vscode.Disposable(() => this.credentials.delete(provider));
   }
 
   /**
@@ -155,7 +168,12 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     const { auditor, license } = await this.auditors.require();
     const choice = request.profile ?? (await this.profiles.resolve());
     if (!choice) throw new ScanCancelledError('No profile was chosen, so nothing was scanned.');
-    for (const check of this.preflights) await check({ target, plan, kubeconfigPath: request.kubeconfigPath }, token);
+    let kubeconfigPath = request.kubeconfigPath;
+    for (const provider of this.credentials) {
+      if (kubeconfigPath) break;
+      kubeconfigPath = await provider({ target, plan }, token);
+    }
+    for (const check of this.preflights) await check({ target, plan, kubeconfigPath }, token);
     if (token.isCancellationRequested) throw new ScanCancelledError('The scan was cancelled before it started.');
 
     if (request.terminalKey) {
@@ -174,7 +192,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
       plan,
       choice,
       controls: request.controls,
-      kubeconfigPath: request.kubeconfigPath,
+      kubeconfigPath,
       terminalKey: request.terminalKey,
       showResults: request.showResults !== false,
       notify: request.notify !== false,

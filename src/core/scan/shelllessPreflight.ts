@@ -12,6 +12,7 @@
  *   `create` on `pods/exec`; sidecar = `get` and `create` on `pods/exec`.
  */
 import type { ApproachKind, ContainerClassification } from '../cluster/types';
+import { requiredPermissions as accessRequirements } from '../access/requirements';
 import type { RequiredPermission } from './types';
 
 /** A Kubernetes object as JSON (the client's RawObject). */
@@ -128,15 +129,12 @@ export function permissionKey(p: Pick<RequiredPermission, 'verb' | 'resource' | 
   return `${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ''}`;
 }
 
-/** The permissions an approach needs on one pod (checked with SelfSubjectAccessReview before anything changes). */
+/**
+ * The permissions an approach needs on one pod (checked with SelfSubjectAccessReview before anything changes).
+ * The rules live in one place, src/core/access/requirements.ts; this keeps the shell-less call signature.
+ */
 export function requiredPermissions(approach: 'debug-container' | 'sidecar', namespace: string, pod: string, needPatch: boolean): RequiredPermission[] {
-  const perms: RequiredPermission[] = [
-    { verb: 'get', resource: 'pods', namespace, name: pod },
-    { verb: 'get', resource: 'pods', subresource: 'exec', namespace, name: pod },
-    { verb: 'create', resource: 'pods', subresource: 'exec', namespace, name: pod },
-  ];
-  if (approach === 'debug-container' && needPatch) perms.push({ verb: 'patch', resource: 'pods', subresource: 'ephemeralcontainers', namespace, name: pod });
-  return perms;
+  return accessRequirements(approach, { namespace, pod }, { needPatch });
 }
 
 const WINDOWS_TEXT =
