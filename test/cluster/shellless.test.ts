@@ -210,6 +210,23 @@ test('debug container in a shareProcessNamespace pod: the helper finds app among
   assert.notEqual(who.stdout.split('\n')[0], '1', 'not the pause process');
   assert.match(who.stdout, /VARIANT_ID=distroless-demo/, who.stderr);
   assertTargetRead(await scan('demo', 'shared-pid-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'mitre', TRAIN_K8S_SESSION_MODE: 'false' }), 'debug container, shared PID namespace');
+  // app restarts (new PID, new container ID); in the pod's shared PID namespace the helper lives on and is reused
+  const oldPid = who.stdout.split('\n')[0];
+  await cluster.restartContainer('demo', 'shared-pid-app', 'app');
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const p = await admin.getPodJson('demo', 'shared-pid-app');
+    const app = (p.status?.containerStatuses ?? []).find((x: { name: string }) => x.name === 'app');
+    if (app?.restartCount >= 1 && app?.state?.running) break;
+    assert.ok(Date.now() < deadline, 'app running again');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const again = await prepareDebugContainer(admin, { namespace: 'demo', pod: 'shared-pid-app', container: 'app' }, { confirm: async () => assert.fail('reused: no question') });
+  assert.equal(again.transportTarget.container, 'kc-scan-helper');
+  assert.ok(!again.created);
+  const now = await admin.exec('demo', 'shared-pid-app', 'kc-scan-helper', ['/bin/sh', '-c', `echo $${TARGET_PID_VARIABLE}; cat /etc/os-release`]);
+  assert.notEqual(now.stdout.split('\n')[0], oldPid, 'the restarted app\'s new process');
+  assert.match(now.stdout, /VARIANT_ID=distroless-demo/, now.stderr);
 });
 
 test('Add scanner sidecar: the JSON patch applies to Deployment web; bare pods are refused', async () => {

@@ -13,7 +13,7 @@
 import type { ApproachPlan } from './types';
 import type { ContainerRef } from '../cluster/types';
 import type { AccessDecision, AccessAttributes, ExecResult, ExecRunOptions } from '../cluster/client';
-import { TARGET_PID_VARIABLE, WRAPPER_MESSAGE_PREFIX, WRAPPER_UNREACHABLE_EXIT, busyboxShell, selectorFor, startupScript, type TargetSelector } from './helperScript';
+import { TARGET_PID_VARIABLE, WRAPPER_MESSAGE_PREFIX, WRAPPER_UNREACHABLE_EXIT, busyboxShell, selectorFor, startupScript, targetConfigScript, type TargetSelector } from './helperScript';
 import {
   containerState,
   permissionKey,
@@ -275,16 +275,17 @@ export async function prepareDebugContainer(cluster: HelperCluster, ref: Pick<Co
   checkAbort(o.signal);
 
   let created = false;
+  const shared = pod.spec?.shareProcessNamespace === true;
+  const targetSpec = (pod.spec?.containers ?? []).find((c: Json) => c.name === target);
+  const selector = selectorFor({
+    shareProcessNamespace: shared,
+    container: target,
+    containerId: containerState(pod, target).containerID,
+    command: targetSpec?.command,
+    args: targetSpec?.args,
+    siblings: (pod.spec?.containers ?? []).filter((c: Json) => c.name !== target),
+  });
   if (decision.action === 'create') {
-    const st = containerState(pod, target);
-    const selector = selectorFor({
-      shareProcessNamespace: pod.spec?.shareProcessNamespace === true,
-      container: target,
-      containerId: st.containerID,
-      command: (pod.spec?.containers ?? []).find((c: Json) => c.name === target)?.command,
-      args: (pod.spec?.containers ?? []).find((c: Json) => c.name === target)?.args,
-      siblings: (pod.spec?.containers ?? []).filter((c: Json) => c.name !== target),
-    });
     const container = helperContainer({ name: decision.name, target, image, selector, capabilities: pre.addCapabilities, runAsRoot: pre.helperRunsAsRoot });
     const change: PodChange = {
       approach: 'debug-container',
@@ -315,6 +316,12 @@ export async function prepareDebugContainer(cluster: HelperCluster, ref: Pick<Co
     await waitForHelper(cluster, ns, podName, decision.name, o);
   }
   const helper = decision.name;
+  if (shared && !created) {
+    // In a shared PID namespace the helper outlives restarts of its target (new container ID, new PID): refresh the
+    // selection hints it was created with.
+    const conf = await cluster.exec(ns, podName, helper, busyboxShell(targetConfigScript(selector)), { timeoutMs: 30000, signal: o.signal });
+    if (conf.exitCode !== 0) throw new ShelllessError(`Could not update ${helper}'s target: ${conf.stderr.trim() || (conf.end.kind !== 'exit' ? conf.end.message : `exit ${conf.exitCode}`)}`, 'helper-failed', pre);
+  }
   o.progress?.(`Checking that ${helper} reaches ${target}…`);
   await verifyHelper(cluster, ns, podName, helper, o.signal);
   return {
