@@ -114,3 +114,12 @@ test('shareProcessNamespace: PID 1 is the pause process and the scanner sidecar 
   assert.match(r.stdout, /TARGET-ONLY-marker\.txt/);
   assert.match(r.stdout, /^rc=0$/m);
 });
+
+test('kubectl debug --profile=restricted: runAsNonRoot with a root image is a CreateContainerConfigError, not a process', async () => {
+  const r = await k(['debug', 'standard-app', '-n', 'demo', '--image=busybox:1.36.1-musl', '--target=app', '--profile=restricted', '--attach=false', '--', 'sleep', '2147483647']);
+  assert.equal(r.code, 0, r.stderr);
+  const name = /Defaulting debug container name to (debugger-\w+)/.exec(r.stdout + r.stderr)![1];
+  const waiting = await waitFor('helper waiting', () => ephemeralStatus('standard-app', name)?.state?.waiting);
+  assert.equal(waiting.reason, 'CreateContainerConfigError');
+  assert.match(waiting.message, /container has runAsNonRoot and image will run as root/);
+});

@@ -3,7 +3,10 @@
 // crash-looping and restarted containers; and cleanup: stop() leaves no process and no mount behind.
 import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { KObject } from './contract';
@@ -159,4 +162,27 @@ test('stop() kills every container process, leaves no mount and removes the work
   for (const pid of running) assert.equal(existsSync(`/proc/${pid}`), false, `process ${pid} still alive`);
   assert.equal(readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(dir)).length, 0);
   assert.equal(existsSync(dir), false);
+});
+
+test('an emulator killed with SIGKILL (no cleanup code runs) takes every container process with it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kc-emu-killed-'));
+  try {
+    const script = `require(${JSON.stringify(join(__dirname, 'index.ts'))}).startCluster({ workDir: ${JSON.stringify(dir)} }).then(() => console.log('UP'), (e) => { console.error(e); process.exit(1); }); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`emulator did not come up:\n${output}`)), 90_000);
+      child.stdout.on('data', (d) => { output += d; if (output.includes('UP')) { clearTimeout(t); resolve(); } });
+      child.stderr.on('data', (d) => (output += d));
+      child.on('exit', (code) => { clearTimeout(t); reject(new Error(`emulator exited ${code}:\n${output}`)); });
+    });
+    const running = processesRootedIn(dir);
+    assert.ok(running.length >= 10, `expected the demo containers' processes, found ${running.length}`);
+    child.kill('SIGKILL');
+    const end = Date.now() + 5000;
+    while (processesRootedIn(dir).length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(processesRootedIn(dir), [], 'container processes outlived the killed emulator');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
