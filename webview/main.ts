@@ -524,6 +524,7 @@ function renderDetail(): void {
       ${d && !(d instanceof Error)
         ? html`<details class="code" ?open=${!!notFound}>
             <summary>Code${notFound ? ' (embedded in the report)' : ''}</summary>
+            ${notFound ? html`<button class="link" @click=${() => post({ type: 'showCode', key: c.key })}><span class="codicon codicon-go-to-file"></span> Open this code in an editor</button>` : nothing}
             <pre>${d.code}</pre>
           </details>`
         : nothing}

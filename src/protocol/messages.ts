@@ -195,13 +195,18 @@ export interface RunCommand {
   readonly type: 'run';
   readonly command: 'openReport' | 'compareReports' | 'refresh';
 }
+/** Open the code embedded in the report in an (untitled, Ruby) editor: for controls whose source is not in the workspace. */
+export interface ShowCodeCommand {
+  readonly type: 'showCode';
+  readonly key: number;
+}
 /** The panel's filter/selection changed: the host keeps it for the serializer. */
 export interface PersistCommand {
   readonly type: 'persist';
   readonly state: PanelPersistedState;
 }
 
-export type PanelToHost = ReadyCommand | RenderedCommand | ExportCommand | RunCommand | PersistCommand | PanelRequest | ReplyMessage;
+export type PanelToHost = ReadyCommand | RenderedCommand | ExportCommand | RunCommand | ShowCodeCommand | PersistCommand | PanelRequest | ReplyMessage;
 
 // ───────────────────────────── host → panel ─────────────────────────────
 
@@ -270,6 +275,8 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
       return x.command === 'openReport' || x.command === 'compareReports' || x.command === 'refresh';
     case 'persist':
       return isPersistedState(x.state);
+    case 'showCode':
+      return isInt(x.key);
     case 'request':
       if (!isInt(x.id) || !isObj(x.params)) return false;
       if (x.method === 'openSource') {

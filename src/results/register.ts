@@ -117,6 +117,16 @@ export class ResultsService implements ResultsViewHost, vscode.Disposable {
     await vscode.commands.executeCommand(`kubeCompliance.${command}`);
   }
 
+  /** The control's code as the report embeds it, in an untitled Ruby editor (its source is not in the workspace). */
+  async showCode(view: ResultsView, key: number): Promise<void> {
+    const control = view.current?.report.controls[key];
+    if (!control) return;
+    const ref = control.sourceLocation ? `${control.sourceLocation.ref}:${control.sourceLocation.line}`.replace(/[\r\n]+/g, ' ') : 'no source_location';
+    const header = `# ${control.id}: the code embedded in ${view.current!.label} (source not in this workspace; the report says ${ref})\n`;
+    const doc = await vscode.workspace.openTextDocument({ language: 'ruby', content: header + (control.fullCode ?? control.code) });
+    await vscode.window.showTextDocument(doc, { viewColumn: this.otherColumn(view), preview: true });
+  }
+
   /** The report an export command works on: the one in the given/active view, else the panel's, else the latest. */
   reportFor(arg: unknown): LoadedReport | undefined {
     const view = (arg as { view?: ResultsView } | undefined)?.view;

@@ -21,6 +21,7 @@ export interface ResultsViewHost {
   openSource(view: ResultsView, key: number, resultIndex?: number, preserveFocus?: boolean): Promise<OpenSourceResult>;
   exportReport(view: ResultsView, format: 'csv' | 'markdown' | 'hdf'): Promise<void>;
   runCommand(view: ResultsView, command: 'openReport' | 'compareReports' | 'refresh'): Promise<void>;
+  showCode(view: ResultsView, key: number): Promise<void>;
 }
 
 export const WEBVIEW_ROOTS = ['dist', 'media'];
@@ -118,6 +119,9 @@ export class ResultsView implements vscode.Disposable {
         return undefined;
       case 'run':
         await this.host.runCommand(this, msg.command);
+        return undefined;
+      case 'showCode':
+        await this.host.showCode(this, msg.key);
         return undefined;
       case 'reply': {
         const p = this.pending.get(msg.id);

@@ -128,6 +128,12 @@ suite('results panel', () => {
     const reply = (await view.receive({ type: 'request', id: 7003, method: 'openSource', params: { key } })) as { opened: boolean; message?: string };
     assert.equal(reply.opened, false);
     assert.match(reply.message ?? '', /not found/i);
+    // "Open this code in an editor": the code embedded in the report, in an untitled Ruby document
+    await view.receive({ type: 'showCode', key });
+    const editor = await waitFor('the embedded code', () => vscode.window.visibleTextEditors.find((e) => e.document.isUntitled && e.document.getText().includes("control 'acct-01' do")));
+    assert.equal(editor.document.languageId, 'ruby');
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   test('a control titled <img src=x onerror=alert(1)> renders as text', async () => {
