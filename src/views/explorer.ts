@@ -286,6 +286,7 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
   private async namespaceChildren(node: ContextNode): Promise<ExplorerNode[]> {
     const { model } = this.pool.get(node.context);
     const listing = await model.namespaces();
+    if (!listing.fallback) this.ensureNamespacesWatch(node, listing.resourceVersion);
     const prefs = this.prefs(node.context);
     const out: ExplorerNode[] = [];
     if (listing.fallback) {
@@ -373,6 +374,23 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
       },
     );
     this.watches.set(node.id, { handle, debounce });
+  }
+
+  /** Namespaces added or removed refresh the context's children. */
+  private ensureNamespacesWatch(node: ContextNode, resourceVersion: string | undefined): void {
+    const key = `${node.id}/!namespaces`;
+    if (this.watches.has(key)) return;
+    const { model } = this.pool.get(node.context);
+    const debounce = new Debouncer(() => this.refreshNode(this.nodes.get(node.id)), 400, 3000);
+    const handle = model.watchNamespaces(
+      resourceVersion,
+      () => debounce.trigger(),
+      (err) => {
+        this.logOnce(`Stopped watching the namespaces of ${node.context}: ${err.message}`);
+        this.watches.delete(key);
+      },
+    );
+    this.watches.set(key, { handle, debounce });
   }
 
   /** Stops the watches under a collapsed node. */

@@ -172,6 +172,24 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
     assert.ok(!p.watchedNamespaces.includes(wl.id), 'collapsing stops the watch');
   });
 
+  test('a new namespace appears in the expanded context by itself', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+    await p.getChildren(admin);
+    assert.ok(p.watchedNamespaces.includes(`${admin.id}/!namespaces`), 'the expanded context watches its namespaces');
+    const fired: string[] = [];
+    const sub = p.onDidChangeTreeData((n) => fired.push(n ? n.id : '<root>'));
+    try {
+      await api.explorer.pool.client('demo-admin').request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'explorer-host-test' } } });
+      await waitFor('a refresh of the context', () => fired.includes(admin.id), 15000);
+    } finally {
+      sub.dispose();
+    }
+    await child(admin, 'namespace', (n) => n.namespace === 'explorer-host-test');
+    await api.explorer.pool.client('demo-admin').request('DELETE', '/api/v1/namespaces/explorer-host-test');
+  });
+
   test('a container being scanned says so after its word and refreshes when the scan starts and ends', async () => {
     const api = await activateExtension();
     const p = api.explorer.provider;

@@ -78,6 +78,8 @@ export interface NamespaceListing {
   readonly names: string[];
   /** Set when namespaces could not be listed and the context's namespace is shown instead. */
   readonly fallback?: { readonly namespace: string; readonly reason: string };
+  /** resourceVersion of the list, to watch from. */
+  readonly resourceVersion?: string;
 }
 
 export interface NamespacePrefs {
@@ -387,8 +389,12 @@ export class ClusterModel {
   private async fetchNamespaces(): Promise<NamespaceListing> {
     try {
       const names: string[] = [];
-      for await (const page of this.client.listPages<RawObject>('/api/v1/namespaces', { limit: this.options.pageSize })) for (const n of page.items) names.push(n.metadata.name);
-      return { names: names.sort() };
+      let resourceVersion: string | undefined;
+      for await (const page of this.client.listPages<RawObject>('/api/v1/namespaces', { limit: this.options.pageSize })) {
+        for (const n of page.items) names.push(n.metadata.name);
+        resourceVersion = page.resourceVersion;
+      }
+      return { names: names.sort(), resourceVersion };
     } catch (err) {
       if (err instanceof KubeError && err.kind === 'forbidden') {
         const ns = this.client.namespace;
@@ -481,13 +487,12 @@ export class ClusterModel {
   }
 
   /** Watches namespaces (added/removed). */
-  watchNamespaces(onChange: () => void, onStop?: (err: KubeError) => void): WatchHandle {
-    return this.client.watch('/api/v1/namespaces', (type) => {
-      if (type === 'ADDED' || type === 'DELETED') {
-        this.namespacesCache = undefined;
-        onChange();
-      }
-    }, { onStop });
+  watchNamespaces(resourceVersion: string | undefined, onChange: () => void, onStop?: (err: KubeError) => void): WatchHandle {
+    const changed = () => {
+      this.namespacesCache = undefined;
+      onChange();
+    };
+    return this.client.watch('/api/v1/namespaces', (type) => (type === 'ADDED' || type === 'DELETED') && changed(), { resourceVersion, onResync: changed, onStop });
   }
 }
 
