@@ -217,3 +217,19 @@ test('pod lifecycle events: kubectl describe shows Scheduled and the BackOff of 
   assert.match(ev.stdout.split('\n')[0], /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
   assert.match(ev.stdout, /Normal\s+Started\s+pod\/standard-app\s+Started container app/);
 });
+
+test('impersonation (--as): allowed for demo-admin and evaluated as the impersonated user; refused for demo-readonly', async () => {
+  const asRo = await k(['auth', 'can-i', 'create', 'pods', '--subresource=exec', '-n', 'demo', '--as=demo-readonly']);
+  assert.equal(asRo.stdout.trim(), 'no');
+  const asRoList = await k(['get', 'pods', '-n', 'demo', '-o', 'name', '--as=demo-readonly']);
+  assert.equal(asRoList.code, 0, asRoList.stderr);
+  const asRoDelete = await k(['delete', 'pod', 'standard-app', '-n', 'demo', '--as=demo-readonly']);
+  assert.match(asRoDelete.stderr, /pods "standard-app" is forbidden: User "demo-readonly" cannot delete resource "pods" in API group "" in the namespace "demo"/);
+  const asMasters = await k(['auth', 'can-i', 'create', 'pods', '--subresource=exec', '-n', 'demo', '--as=someone', '--as-group=system:masters']);
+  assert.equal(asMasters.stdout.trim(), 'yes');
+  const cacheDir = mkdtempSync(join(tmpdir(), 'kc-kubecache-'));
+  assert.equal((await kubectl(kc, ['--context', 'demo-readonly', 'get', 'ns'], { cacheDir })).code, 0);
+  const byRo = await kubectl(kc, ['--context', 'demo-readonly', 'get', 'pods', '-n', 'demo', '--as=demo-admin'], { cacheDir });
+  assert.equal(byRo.code, 1);
+  assert.match(byRo.stderr, /users "demo-admin" is forbidden: User "demo-readonly" cannot impersonate resource "users" in API group "" at the cluster scope/);
+});

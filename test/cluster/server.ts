@@ -207,7 +207,29 @@ export class ApiServer {
   private authenticate(req: IncomingMessage): UserInfo {
     const user = this.o.authn.authenticate(req.headers.authorization);
     if (!user) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
-    return user;
+    return this.impersonate(req, user);
+  }
+
+  /** `Impersonate-User` / `Impersonate-Group` (kubectl --as / --as-group): needs the `impersonate` verb, like the real server. */
+  private impersonate(req: IncomingMessage, user: UserInfo): UserInfo {
+    const as = req.headers['impersonate-user'];
+    const rawGroups = req.headers['impersonate-group'];
+    const groups = (Array.isArray(rawGroups) ? rawGroups : rawGroups ? [rawGroups] : []).flatMap((g) => g.split(',').map((x) => x.trim())).filter(Boolean);
+    if (!as) {
+      if (groups.length) throw new HttpError(500, 'InternalError', 'Internal error occurred: requested [Impersonate-Group] without impersonating a user');
+      return user;
+    }
+    const username = String(as);
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+    const check = (a: Partial<Attributes>, what: string) => {
+      const attrs: Attributes = { verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: '', subresource: '', name: '', namespace: '', path: '', ...a };
+      if (!this.o.authz.allowed(user, attrs)) throw new HttpError(403, 'Forbidden', `${what} is forbidden: User "${user.username}" cannot impersonate resource "${attrs.resource}" in API group "${attrs.apiGroup}"${attrs.namespace ? ` in the namespace "${attrs.namespace}"` : ' at the cluster scope'}`, { name: attrs.name, kind: attrs.resource });
+    };
+    if (sa) check({ resource: 'serviceaccounts', namespace: sa[1], name: sa[2] }, `serviceaccounts "${sa[2]}"`);
+    else check({ resource: 'users', name: username }, `users "${username}"`);
+    for (const g of groups) check({ resource: 'groups', name: g }, `groups "${g}"`);
+    const base = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : [];
+    return { username, groups: [...new Set([...base, ...groups, 'system:authenticated'])] };
   }
 
   private authorize(user: UserInfo, a: Attributes): void {
