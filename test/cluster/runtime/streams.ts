@@ -80,6 +80,8 @@ class WsSession implements ChannelSession {
   private stdinEndCbs: (() => void)[] = [];
   private closeCbs: (() => void)[] = [];
   private stdinEnded = false;
+  /** stdin that arrived before anyone listened (handed over on the first onStdin). */
+  private pendingStdin: Buffer[] = [];
 
   constructor(private readonly ws: WebSocket) {
     this.protocol = ws.protocol;
@@ -90,7 +92,8 @@ class WsSession implements ChannelSession {
       void isBinary;
       const channel = buf[0];
       if (channel === 0) {
-        for (const cb of this.stdinCbs) cb(buf.subarray(1));
+        if (this.stdinCbs.length) for (const cb of this.stdinCbs) cb(buf.subarray(1));
+        else this.pendingStdin.push(buf.subarray(1));
       } else if (channel === 255 && buf.length >= 2 && buf[1] === 0) {
         this.endStdin();
       }
@@ -124,8 +127,11 @@ class WsSession implements ChannelSession {
     return new Promise((resolve) => this.ws.send(frame, () => resolve()));
   }
 
-  onStdin(cb: (data: Buffer) => void): void { this.stdinCbs.push(cb); }
-  onStdinEnd(cb: () => void): void { this.stdinEndCbs.push(cb); }
+  onStdin(cb: (data: Buffer) => void): void {
+    this.stdinCbs.push(cb);
+    for (const d of this.pendingStdin.splice(0)) cb(d);
+  }
+  onStdinEnd(cb: () => void): void { if (this.stdinEnded) cb(); else this.stdinEndCbs.push(cb); }
   onClose(cb: () => void): void { if (this.closed) cb(); else this.closeCbs.push(cb); }
 
   finish(status: StatusObject): void {
@@ -297,7 +303,7 @@ class SpdySession implements ChannelSession {
   onStdin(cb: (data: Buffer) => void): void {
     this.streams.get('stdin')?.on('data', (d: Buffer) => cb(Buffer.from(d)));
   }
-  onStdinEnd(cb: () => void): void { this.stdinEndCbs.push(cb); }
+  onStdinEnd(cb: () => void): void { if (this.stdinEnded) cb(); else this.stdinEndCbs.push(cb); }
   onClose(cb: () => void): void { if (this.closed) cb(); else this.closeCbs.push(cb); }
 
   finish(status: StatusObject): void {
