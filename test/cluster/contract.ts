@@ -66,6 +66,8 @@ export interface ContainerRuntime {
   deletePod(namespace: string, pod: string): Promise<void>;
   /** Kill everything, unmount everything. */
   shutdown(): Promise<void>;
+  /** Optional: the container's output (stdout+stderr of its main process); `previous`: of the last terminated instance. undefined: no such container/instance. */
+  readLogs?(namespace: string, pod: string, container: string, opts?: { previous?: boolean }): string | undefined;
 }
 
 export interface RuntimeOptions {

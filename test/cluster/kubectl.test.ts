@@ -233,3 +233,20 @@ test('impersonation (--as): allowed for demo-admin and evaluated as the imperson
   assert.equal(byRo.code, 1);
   assert.match(byRo.stderr, /users "demo-admin" is forbidden: User "demo-readonly" cannot impersonate resource "users" in API group "" at the cluster scope/);
 });
+
+test('kubectl logs: the container output kept by the runtime, --tail, --previous, CrashLoopBackOff', async () => {
+  assert.ok(cluster.hasRuntime, 'needs the container runtime');
+  const run = await k(['run', 'printer', '-n', 'demo', '--image=demo.local/alpine:3.20', '--restart=Never', '--', 'sh', '-c', 'echo line-1; echo line-2; echo line-3']);
+  assert.equal(run.code, 0, run.stderr);
+  const deadline = Date.now() + 30000;
+  while (cluster.get('pods', 'demo', 'printer')?.status?.phase !== 'Succeeded' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+  assert.equal(cluster.get('pods', 'demo', 'printer')?.status?.phase, 'Succeeded');
+  assert.equal((await k(['logs', 'printer', '-n', 'demo'])).stdout, 'line-1\nline-2\nline-3\n');
+  assert.equal((await k(['logs', 'printer', '-n', 'demo', '--tail=2'])).stdout, 'line-2\nline-3\n');
+  const crash = await k(['logs', 'stopped-app', '-n', 'demo']);
+  assert.equal(crash.code, 0, crash.stderr);
+  assert.match(crash.stdout, /config file \/etc\/app\/config\.yaml not found/);
+  const noPrev = await k(['logs', 'standard-app', '-n', 'demo', '--previous']);
+  assert.equal(noPrev.code, 1);
+  assert.match(noPrev.stderr, /previous terminated container "app" in pod "standard-app" not found/);
+});

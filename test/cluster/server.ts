@@ -590,10 +590,34 @@ export class ApiServer {
     const obj = store.get(def.resource, p.namespace, p.name);
     if (!obj) throw notFound(def, p.name);
     if (key === 'pods/log') {
-      const ctr = q.get('container') ?? obj.spec.containers[0]?.name;
+      let ctr = q.get('container') ?? '';
+      if (!ctr) {
+        if (obj.spec.containers.length !== 1) throw new HttpError(400, 'BadRequest', `a container name must be specified for pod ${p.name}, choose one of: [${obj.spec.containers.map((c: KObject) => c.name).join(' ')}]`);
+        ctr = obj.spec.containers[0].name;
+      }
       if (!containerNames(obj).includes(ctr)) throw new HttpError(400, 'BadRequest', `container ${ctr} is not valid for pod ${p.name}`);
+      const previous = q.get('previous') === 'true';
+      const runtime = this.o.runtime;
+      const read = (prev: boolean) => (runtime?.readLogs && this.o.hooks.hasProcesses(p.namespace!, p.name) ? runtime.readLogs(p.namespace!, p.name, ctr, { previous: prev }) : '');
+      let text = read(previous);
+      // A container that is not running (waiting in CrashLoopBackOff, or terminated for good) has no live instance:
+      // the kubelet serves the last instance's log, which the runtime keeps as the previous one.
+      const state = [...(obj.status?.containerStatuses ?? []), ...(obj.status?.ephemeralContainerStatuses ?? [])].find((c: KObject) => c.name === ctr)?.state;
+      if (!previous && !text && (state?.waiting || state?.terminated)) text = read(true) ?? text;
+      if (text === undefined) {
+        if (previous) throw new HttpError(400, 'BadRequest', `previous terminated container "${ctr}" in pod "${p.name}" not found`);
+        text = '';
+      }
+      const tail = q.get('tailLines');
+      if (tail !== null) {
+        const lines = text.split('\n');
+        const trailing = lines[lines.length - 1] === '' ? lines.pop() : undefined;
+        text = lines.slice(Math.max(0, lines.length - Number(tail))).join('\n') + (trailing !== undefined && lines.length ? '\n' : '');
+      }
+      const limit = Number(q.get('limitBytes') ?? 0);
+      if (limit > 0) text = Buffer.from(text).subarray(0, limit).toString();
       res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('');
+      res.end(text);
       return;
     }
     if (key === 'pods/ephemeralcontainers') {
