@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,5 +212,29 @@ test('the generated API clients go through the same limiter and typed errors', a
   assert.ok(p.metadata?.creationTimestamp instanceof Date, 'typed model from client-node');
   await assert.rejects(c.core.readNamespacedPod({ namespace: 'demo', name: 'gone' }), (e: unknown) => e instanceof KubeError && e.kind === 'not-found' && e.code === 404);
   assert.equal(c.requestCount, 2);
+  c.dispose();
+});
+
+test('proxy-url: requests tunnel through the proxy named in the kubeconfig (CONNECT)', async () => {
+  const backend = await serve((req, res) => json(res, 200, { via: 'proxy', path: req.url }));
+  const backendPort = Number(new URL(backend).port);
+  const tunnels: string[] = [];
+  const proxy = http.createServer((_q, res) => res.writeHead(405).end());
+  proxy.on('connect', (req, socket: import('node:net').Socket, head) => {
+    tunnels.push(String(req.url)); // the API server the client asked for; this proxy routes every tunnel to the backend
+    const upstream = net.connect(backendPort, '127.0.0.1', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  servers.push(proxy);
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const c = clientFor('http://kube.invalid:6443', {}, `insecure-skip-tls-verify: true\n    proxy-url: http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+  assert.deepEqual(await c.request('GET', '/version'), { via: 'proxy', path: '/version' });
+  assert.deepEqual(tunnels, ['kube.invalid:6443']);
   c.dispose();
 });
