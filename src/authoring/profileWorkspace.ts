@@ -1,4 +1,4 @@
-import { sep } from 'node:path';
+import { dirname, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { setContext } from '../commands';
 import { diffControls, ProfileIndex, type ControlChanges, type IndexedProfile, type SourceProblem } from '../core/profiles/index';
@@ -31,8 +31,9 @@ export class ProfileWorkspace implements vscode.Disposable {
 
   constructor(private readonly log: Log) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{inspec.yml,*.rb}');
-    // a deleted folder only reports the folder itself
-    const folderWatcher = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
+    // a deleted folder only reports the folder itself; files written right after their folder was created can be
+    // missed by the recursive watcher, so a new folder is searched once
+    const folderWatcher = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
     this.disposables.push(
       watcher,
       folderWatcher,
@@ -44,6 +45,7 @@ export class ProfileWorkspace implements vscode.Disposable {
         if (!this.openDocument(u)) void this.readFromDisk(u);
       }),
       watcher.onDidDelete((u) => this.remove(u)),
+      folderWatcher.onDidCreate((u) => void this.folderCreated(u)),
       folderWatcher.onDidDelete((u) => {
         // only deletions that touch a profile (a folder holding one, or anything inside one)
         const p = u.fsPath;
@@ -90,6 +92,24 @@ export class ProfileWorkspace implements vscode.Disposable {
 
   private controlCount(): number {
     return this.index.profiles.reduce((n, p) => n + [...p.files.values()].reduce((m, f) => m + f.controls.length, 0), 0);
+  }
+
+  private async folderCreated(uri: vscode.Uri): Promise<void> {
+    if (this.isRelevant(uri) || /[\\/](node_modules|\.git)([\\/]|$)/.test(uri.fsPath)) return;
+    try {
+      if ((await vscode.workspace.fs.stat(uri)).type !== vscode.FileType.Directory) return;
+    } catch {
+      return;
+    }
+    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(uri, '**/{inspec.yml,*.rb}'), '{**/node_modules/**,**/.git/**}');
+    const manifests = found.filter((u) => u.path.endsWith('/inspec.yml') && this.index.isManifest(u.fsPath) && !this.index.profile(dirname(u.fsPath)));
+    for (const u of manifests) await this.readFromDisk(u, false);
+    for (const u of found.filter((x) => x.path.endsWith('.rb') && this.index.isControlFile(x.fsPath) && !this.index.file(x.fsPath))) await this.readFromDisk(u, false);
+    if (manifests.length || found.length) {
+      this.publishProblems();
+      void setContext('kubeCompliance.hasProfiles', this.index.profiles.length > 0);
+      this.emitter.fire({});
+    }
   }
 
   private async readFromDisk(uri: vscode.Uri, notify = true): Promise<void> {

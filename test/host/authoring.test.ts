@@ -82,6 +82,10 @@ suite('authoring: profiles as tests, run against a pinned container', function (
 
   suiteSetup(async () => {
     assert.ok(process.env.KUBECONFIG, 'the harness sets KUBECONFIG to the emulator');
+    for (const f of ['filesystem.rb', 'runtime.rb', 'accounts.rb']) {
+      const file = join(profileDir(), 'controls', f);
+      originals.set(file, await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
+    }
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const double = join(ext.extensionPath, 'test', 'fixtures', 'test-double-auditor.mjs');
     await vscode.workspace.getConfiguration('kubeCompliance').update('auditor.path', double, vscode.ConfigurationTarget.Global);
@@ -91,9 +95,20 @@ suite('authoring: profiles as tests, run against a pinned container', function (
     await waitFor('the test-double auditor to be discovered', async () => (await api.scan.auditors.discover(true)).ready, 30000);
   });
 
+  // the suites after this one open the same workspace copy: put the profile back as it was
+  const originals = new Map<string, Uint8Array>();
+
   suiteTeardown(async () => {
     const s = await authoring();
+    await waitFor('authoring runs to finish', () => !s.tests.busy, 60000);
     await s.pinned.unpin();
+    for (const [file, bytes] of originals) await vscode.workspace.fs.writeFile(vscode.Uri.file(file), bytes);
+    for (const file of originals.keys()) {
+      await waitFor(`${file} to be back as it was`, () => {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+        return !doc || (!doc.isDirty && doc.getText() === new TextDecoder().decode(originals.get(file)));
+      });
+    }
     await vscode.workspace.getConfiguration('kubeCompliance').update('auditor.path', undefined, vscode.ConfigurationTarget.Global);
     await vscode.workspace.getConfiguration('kubeCompliance').update('authoring.runOnSave', undefined, vscode.ConfigurationTarget.Global);
   });
