@@ -238,3 +238,22 @@ test('proxy-url: requests tunnel through the proxy named in the kubeconfig (CONN
   assert.deepEqual(tunnels, ['kube.invalid:6443']);
   c.dispose();
 });
+
+test('exec-plugin users: the token the credential plugin prints is sent (client-node ExecAuth)', async () => {
+  const auths: string[] = [];
+  const url = await serve((req, res) => {
+    auths.push(String(req.headers.authorization));
+    json(res, 200, { ok: true });
+  });
+  const plugin = join(dir, 'plugin.sh');
+  writeFileSync(plugin, '#!/bin/sh\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin-987654"}}\'\n', { mode: 0o755 });
+  const f = join(dir, 'exec-user.yaml');
+  writeFileSync(
+    f,
+    `apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters:\n- name: c\n  cluster: {server: "${url}", insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, interactiveMode: Never}\ncontexts:\n- name: t\n  context: {cluster: c, user: u}\n`,
+  );
+  const c = ClusterClient.forContext(loadKubeconfig([f]), 't');
+  await c.request('GET', '/version');
+  assert.deepEqual(auths, ['Bearer from-plugin-987654']);
+  c.dispose();
+});
