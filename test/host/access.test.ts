@@ -1,0 +1,207 @@
+// Access in the real VS Code host against the emulator's demo cluster (RBAC enforced; the harness starts it and sets
+// KUBECONFIG), with the TEST-DOUBLE auditor (test/fixtures/test-double-auditor.mjs) as kubeCompliance.auditor.path:
+// a scan as demo-readonly is refused before anything starts, naming the missing permission; "Create Scanner Identity"
+// on the explorer's container node asks first (answered through the test seam api.access.setConfirmationAnswer — the
+// question is still asked and recorded), then a scan as that identity runs through the real task with the identity's
+// 0600 kubeconfig; renewal rewrites it; removal leaves no labelled object and no kubeconfig behind.
+import * as assert from 'node:assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { parse } from 'yaml';
+import type { IdentityRecord } from '../../src/core/access';
+import type { KubeComplianceApi } from '../../src/extension';
+import type { RunRecord } from '../../src/scan/types';
+import type { ExplorerNode } from '../../src/views/explorer';
+import { activateExtension, EXTENSION_ID, waitFor } from './util';
+
+const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
+const PROFILE = () => join(extRoot(), 'test/fixtures/profiles/demo-baseline');
+const MANAGED = 'app.kubernetes.io/managed-by=kube-compliance';
+
+async function child<K extends ExplorerNode['kind']>(api: KubeComplianceApi, parent: ExplorerNode | undefined, kind: K, pick: (n: Extract<ExplorerNode, { kind: K }>) => boolean): Promise<Extract<ExplorerNode, { kind: K }>> {
+  const kids = await api.explorer.provider.getChildren(parent);
+  const found = kids.find((n) => n.kind === kind && pick(n as Extract<ExplorerNode, { kind: K }>));
+  assert.ok(found, `no ${kind} under ${parent?.id ?? 'the root'}; got ${kids.map((k) => `${k.kind}:${k.id}`).join(', ')}`);
+  return found as Extract<ExplorerNode, { kind: K }>;
+}
+
+async function containerNode(api: KubeComplianceApi, pod: string, container: string): Promise<ExplorerNode> {
+  const admin = await child(api, undefined, 'context', (n) => n.context === 'demo-admin');
+  const demo = await child(api, admin, 'namespace', (n) => n.namespace === 'demo');
+  const pods = await child(api, demo, 'group', (n) => n.workloadKind === 'Pod');
+  const podNode = await child(api, pods, 'pod', (n) => n.name === pod);
+  return waitFor(`container ${pod}/${container} classified`, async () => {
+    const c = (await api.explorer.provider.getChildren(podNode)).find((n) => n.kind === 'container' && n.name === container);
+    return c && (c as { classification?: unknown }).classification ? c : undefined;
+  });
+}
+
+async function labelled(api: KubeComplianceApi): Promise<string[]> {
+  const c = api.explorer.pool.client('demo-admin');
+  const sas = (await c.core.listNamespacedServiceAccount({ namespace: 'demo', labelSelector: MANAGED })).items.map((x) => `ServiceAccount ${x.metadata?.name}`);
+  const roles = (await c.rbac.listNamespacedRole({ namespace: 'demo', labelSelector: MANAGED })).items.map((x) => `Role ${x.metadata?.name}`);
+  const rbs = (await c.rbac.listNamespacedRoleBinding({ namespace: 'demo', labelSelector: MANAGED })).items.map((x) => `RoleBinding ${x.metadata?.name}`);
+  return [...sas, ...roles, ...rbs];
+}
+
+suite('access: RBAC preflight and the scanner identity in the real VS Code host', function () {
+  this.timeout(180000);
+  let api: KubeComplianceApi;
+  let resultsDir: string;
+  let identity: IdentityRecord | undefined;
+
+  suiteSetup(async () => {
+    api = await activateExtension();
+    if (!process.env.KUBECONFIG) throw new Error('KUBECONFIG is not set: the host test runner starts the demo cluster and passes it');
+    const base = process.env.KC_TEST_RUN_DIR ?? tmpdir();
+    mkdirSync(base, { recursive: true });
+    resultsDir = mkdtempSync(join(base, 'access-results-'));
+    await cfg().update('auditor.path', join(extRoot(), 'test/fixtures/test-double-auditor.mjs'), vscode.ConfigurationTarget.Global);
+    await cfg().update('resultsFolder', resultsDir, vscode.ConfigurationTarget.Global);
+    await api.scan.auditors.discover(true);
+    // the Scan command must not stop at the profile picker
+    await api.scan.profiles.setDefault({ profile: PROFILE() });
+  });
+
+  suiteTeardown(async () => {
+    api.access.setConfirmationAnswer(undefined);
+    api.access.setScanChoice(undefined);
+    for (const r of api.access.identities()) await api.access.removeIdentity(r.id).catch(() => undefined);
+    await api.scan.profiles.setDefault(undefined);
+    await cfg().update('scan.useScannerIdentity', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('auditor.path', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('resultsFolder', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('a scan as demo-readonly is refused before anything starts, naming the missing permission', async () => {
+    const started: string[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task.definition.type));
+    const runsBefore = api.scan.runs.runs.length;
+    try {
+      await assert.rejects(
+        api.scan.run({ target: { context: 'demo-readonly', namespace: 'demo', pod: 'standard-app', container: 'app' }, profile: { profile: PROFILE() } }),
+        (e: Error) => {
+          assert.match(e.message, /demo-readonly may not create pods\/exec on pod standard-app in namespace demo/);
+          assert.match(e.message, /demo-readonly may not get pods\/exec on pod standard-app in namespace demo/);
+          assert.match(e.message, /Nothing was started/);
+          return true;
+        },
+      );
+      // the Scan command (as the explorer calls it) is refused the same way, quietly (the notification offers the next steps)
+      const viaCommand = await vscode.commands.executeCommand('kubeCompliance.scan', { context: 'demo-readonly', namespace: 'demo', pod: 'standard-app', container: 'app' });
+      assert.equal(viaCommand, undefined);
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      sub.dispose();
+    }
+    assert.deepEqual(started, [], 'no task started');
+    assert.equal(api.scan.runs.runs.length, runsBefore, 'no run recorded');
+    assert.deepEqual(
+      api.access.lastRefusal?.missing.map((p) => `${p.verb} ${p.resource}/${p.subresource}`),
+      ['get pods/exec', 'create pods/exec'],
+    );
+  });
+
+  test('Create Scanner Identity on the container node asks first; declined creates nothing, confirmed creates exactly the labelled objects and a 0600 kubeconfig in private storage', async () => {
+    const node = await containerNode(api, 'standard-app', 'app');
+    const asked = api.access.questions.length;
+    api.access.setConfirmationAnswer(false);
+    const declined = await vscode.commands.executeCommand('kubeCompliance.createScannerIdentity', node, { lifetimeMinutes: 15, debug: false });
+    assert.equal(declined, undefined);
+    assert.equal(api.access.questions.length, asked + 1, 'the question was asked');
+    assert.match(api.access.questions.at(-1)!, /Create a scanner identity for pod demo\/standard-app\?/);
+    assert.deepEqual(await labelled(api), [], 'declined: nothing created');
+
+    api.access.setConfirmationAnswer(true);
+    const before = Date.now();
+    identity = await vscode.commands.executeCommand<IdentityRecord>('kubeCompliance.createScannerIdentity', node, { lifetimeMinutes: 15, debug: false });
+    assert.ok(identity, 'created');
+    assert.deepEqual((await labelled(api)).sort(), [`Role ${identity.id}`, `RoleBinding ${identity.id}`, `ServiceAccount ${identity.id}`]);
+    const role = await api.explorer.pool.client('demo-admin').rbac.readNamespacedRole({ namespace: 'demo', name: identity.id });
+    assert.deepEqual(
+      (role.rules ?? []).map((r) => `${r.resources?.join(',')}:${r.verbs.join(',')}:${r.resourceNames?.join(',')}`),
+      ['pods:get:standard-app', 'pods/exec:get,create:standard-app'],
+    );
+    const lifetime = Date.parse(identity.expiresAt) - before;
+    assert.ok(lifetime > 14 * 60_000 && lifetime <= 15 * 60_000 + 5000, `15 minute token (${lifetime} ms)`);
+    // the kubeconfig: 0600, in the extension's storage, not in the workspace; one context with the token user
+    assert.equal(statSync(identity.kubeconfigPath).mode & 0o777, 0o600);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (folder) assert.ok(!identity.kubeconfigPath.startsWith(folder), 'not in the workspace');
+    const kc = parse(readFileSync(identity.kubeconfigPath, 'utf8'));
+    assert.equal(kc.contexts.length, 1);
+    assert.equal(kc.contexts[0].context.namespace, 'demo');
+    assert.ok(typeof kc.users[0].user.token === 'string' && kc.users[0].user.token.length > 20);
+    assert.ok(!JSON.stringify(identity).includes(kc.users[0].user.token), 'the record never holds the token');
+  });
+
+  test('a scan as the scanner identity (per-scan choice) succeeds through the real task, with the identity kubeconfig and no token in sight', async () => {
+    assert.ok(identity, 'identity from the previous test');
+    await cfg().update('scan.useScannerIdentity', 'ask', vscode.ConfigurationTarget.Global);
+    api.access.setScanChoice('identity');
+    const tasks: vscode.Task[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => tasks.push(e.execution.task));
+    let record: RunRecord;
+    try {
+      record = await api.scan.run({ target: { context: 'demo-admin', namespace: 'demo', pod: 'standard-app', container: 'app' }, profile: { profile: PROFILE() } });
+    } finally {
+      sub.dispose();
+      api.access.setScanChoice(undefined);
+    }
+    const task = tasks.find((t) => t.definition.type === 'kube-compliance');
+    assert.ok(task, 'a kube-compliance task ran');
+    assert.equal(task.definition.kubeconfig, identity.kubeconfigPath, 'the task used the identity kubeconfig');
+    // demo-baseline on standard-app: 4 passed, 2 failed, 1 not applicable (same as with the user's own credentials)
+    assert.equal(record.outcome, 'failed', record.message);
+    assert.deepEqual({ passed: record.counts?.passed, failed: record.counts?.failed, na: record.counts?.notApplicable }, { passed: 4, failed: 2, na: 1 });
+    assert.ok(record.reportPath && existsSync(record.reportPath));
+    const token = parse(readFileSync(identity.kubeconfigPath, 'utf8')).users[0].user.token as string;
+    assert.ok(!JSON.stringify(task.definition).includes(token), 'not in the task definition');
+    assert.ok(!JSON.stringify(record).includes(token), 'not in the run record');
+    assert.ok(!JSON.stringify(api.scan.runs.runs).includes(token), 'not in the stored runs');
+    assert.ok(!readFileSync(record.reportPath, 'utf8').includes(token), 'not in the report');
+  });
+
+  test('with the identity, another pod is refused by the preflight naming the identity; renewal rewrites the kubeconfig (0600)', async () => {
+    assert.ok(identity);
+    await assert.rejects(
+      api.scan.run({ target: { context: 'demo-admin', namespace: 'demo', pod: 'alpine-app', container: 'app' }, profile: { profile: PROFILE() }, kubeconfigPath: identity.kubeconfigPath }),
+      new RegExp(`scanner identity ${identity.id} may not create pods/exec on pod alpine-app in namespace demo`),
+    );
+    const oldToken = parse(readFileSync(identity.kubeconfigPath, 'utf8')).users[0].user.token;
+    const renewed = await vscode.commands.executeCommand<IdentityRecord>('kubeCompliance.renewScannerIdentityToken', identity.id);
+    assert.ok(renewed);
+    assert.equal(renewed.kubeconfigPath, identity.kubeconfigPath);
+    assert.equal(statSync(renewed.kubeconfigPath).mode & 0o777, 0o600);
+    assert.notEqual(parse(readFileSync(renewed.kubeconfigPath, 'utf8')).users[0].user.token, oldToken, 'a new token');
+    assert.ok(Date.parse(renewed.expiresAt) >= Date.parse(identity.expiresAt));
+  });
+
+  test('Export RBAC Manifest opens YAML in an untitled editor and creates nothing', async () => {
+    const yaml = await vscode.commands.executeCommand<string>('kubeCompliance.exportRbacManifest', { kind: 'namespace', context: 'demo-admin', namespace: 'demo' }, { debug: false });
+    assert.ok(yaml);
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor?.document.isUntitled, 'an untitled editor');
+    assert.equal(editor.document.languageId, 'yaml');
+    assert.equal(editor.document.getText(), yaml);
+    assert.match(yaml, /kind: ServiceAccount[\s\S]*kind: Role[\s\S]*kind: RoleBinding/);
+    assert.doesNotMatch(yaml, /resourceNames/, 'namespace scope');
+    assert.equal((await labelled(api)).length, 3, 'only the identity of the earlier test exists');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('Remove Scanner Identity deletes the labelled objects and the kubeconfig, and nothing else', async () => {
+    assert.ok(identity);
+    const removed = await vscode.commands.executeCommand<{ deleted: string[] }>('kubeCompliance.removeScannerIdentity', identity.id);
+    assert.deepEqual(removed?.deleted, [`RoleBinding ${identity.id}`, `Role ${identity.id}`, `ServiceAccount ${identity.id}`]);
+    assert.deepEqual(await labelled(api), []);
+    assert.equal(existsSync(identity.kubeconfigPath), false);
+    assert.equal(existsSync(identity.dir), false);
+    assert.deepEqual(api.access.identities(), []);
+    // the demo pods and the user's own access are untouched
+    assert.ok(await api.explorer.pool.client('demo-admin').core.readNamespacedPod({ namespace: 'demo', name: 'standard-app' }));
+  });
+});
