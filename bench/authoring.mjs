@@ -56,7 +56,7 @@ async function main() {
     }
     if (!result) throw new Error(`the host reported no figures${error ? `: ${error}` : ''}`);
     const overhead = result.saveToFeedbackMs - result.auditorMs;
-    console.log(`authoring (real VS Code extension host via code-server, emulator, test-double auditor; median of ${result.iterations} saves re-running fs-01 on demo/standard-app/app)`);
+    console.log(`authoring (real VS Code extension host via code-server, emulator, test-double auditor, check-on-save off; median of ${result.iterations} saves re-running fs-01 on demo/standard-app/app)`);
     console.log(`  samples: save-to-feedback ${result.samples.save.join(', ')} ms; auditor alone ${result.samples.auditor.join(', ')} ms${result.taskMs !== undefined ? `` : ''}; states: ${result.states.join(', ')}`);
     if (result.phases) {
       const p = result.phases;

@@ -49,21 +49,26 @@ export class AuthoringService implements vscode.Disposable {
     if (isManifest) this.workspace.apply(path, doc.getText());
     const profile = this.workspace.index.profileOf(path);
     if (!profile) return;
-    if (vscode.workspace.isTrusted && vscode.workspace.getConfiguration('kubeCompliance').get<boolean>('authoring.checkOnSave', true)) {
-      void this.checker.check(profile.root, profile.manifestPath);
+    const checkOnSave = vscode.workspace.isTrusted && vscode.workspace.getConfiguration('kubeCompliance').get<boolean>('authoring.checkOnSave', true);
+    const check = () => (checkOnSave ? void this.checker.check(profile.root, profile.manifestPath) : undefined);
+    if (!changes || !this.runOnSave || !vscode.workspace.isTrusted) {
+      check();
+      return;
     }
-    if (!changes || !this.runOnSave || !vscode.workspace.isTrusted) return;
     // only the controls whose block text changed (or that are new) since the previous save
     const file = profile.files.get(path);
     const dynamic = new Set(file?.controls.filter((c) => c.dynamic).map((c) => c.id));
     const ids = [...changes.changed, ...changes.added].filter((id) => !dynamic.has(id));
     if (!ids.length) {
       this.ctx.log.debug(`Authoring: saved ${path}: no control changed, nothing to re-run`);
+      check();
       return;
     }
     this.ctx.log.info(`Authoring: saved ${path}: re-running ${ids.join(', ')} on ${targetLabel(this.pinned.target!)}`);
     const records = this.tests.runControls(path, ids, savedAt);
     this.saveRuns.fire({ file: path, controls: ids, records });
+    // the check runs after the re-run, so it does not compete with the auditor the user waits for
+    void records.finally(check);
   }
 
   dispose(): void {
