@@ -2,6 +2,9 @@
 // classification of every demo container as demo-admin, Forbidden as demo-readonly, workload grouping,
 // one probe per image, watches, 429/Retry-After, 401 and unreachable errors.
 import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ContainerClassification } from '../../src/core/cluster/types';
 import { KubeError } from '../../src/core/cluster/errors';
@@ -199,6 +202,43 @@ test('API unreachable: the error names the server URL; the client works again on
     assert.ok(ns.names.includes('demo'));
   } finally {
     await cluster.setUnreachable(false);
+    pool.dispose();
+  }
+});
+
+test('403 listing namespaces: the model falls back to the context namespace and says so; pods there still list', async () => {
+  const pool = new ClusterPool({ kubeconfig: cluster.kubeconfigPath });
+  try {
+    const admin = pool.get('demo-admin').client;
+    const ns = '/api/v1/namespaces/demo';
+    await admin.request('POST', `${ns}/serviceaccounts`, { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'pods-only' } } });
+    await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/demo/roles', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pods-only' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }] },
+    });
+    await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/demo/rolebindings', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'pods-only' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pods-only' }, subjects: [{ kind: 'ServiceAccount', name: 'pods-only', namespace: 'demo' }] },
+    });
+    const tr = await admin.request<{ status: { token: string } }>('POST', `${ns}/serviceaccounts/pods-only/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } });
+    const f = join(mkdtempSync(join(tmpdir(), 'kc-explorer-')), 'kubeconfig');
+    writeFileSync(
+      f,
+      `apiVersion: v1\nkind: Config\ncurrent-context: pods-only\nclusters:\n- name: c\n  cluster: {server: "${cluster.url}", certificate-authority-data: ${Buffer.from(cluster.caPem).toString('base64')}}\nusers:\n- name: sa\n  user: {token: ${tr.status.token}}\ncontexts:\n- name: pods-only\n  context: {cluster: c, user: sa, namespace: demo}\n`,
+      { mode: 0o600 },
+    );
+    const limited = new ClusterPool({ kubeconfig: f });
+    try {
+      const { model } = limited.get();
+      const listing = await model.namespaces();
+      assert.deepEqual(listing.names, ['demo']);
+      assert.match(listing.fallback?.reason ?? '', /may not list namespaces.*"demo"/);
+      const contents = await model.namespace('demo');
+      assert.ok(contents.pods.some((p) => p.name === 'standard-app'));
+      assert.ok(contents.warnings.some((w) => /Deployments could not be listed/.test(w)), 'workload kinds it may not list are reported');
+      assert.ok(contents.groups.find((g) => g.kind === 'Deployment')?.workloads.some((w) => w.name === 'web'), 'pods are still grouped from their ownerReferences');
+    } finally {
+      limited.dispose();
+    }
+  } finally {
     pool.dispose();
   }
 });
