@@ -1,12 +1,13 @@
 // Process layer of the emulator's container runtime: starts container processes in Linux namespaces and runs exec
 // processes inside them. Test/demo infrastructure (root only); nothing here ships in the VSIX.
 //
-// A container is   unshare --pid --mount --uts (new PID namespace)            ─┐
+// A container is   [setpriv --pdeathsig SIGKILL] unshare --pid --mount --uts (new PID namespace)
 //               or nsenter --target <pid> --pid --uts --no-fork + unshare --mount (join a PID namespace: ephemeral
 //                  containers with targetContainerName, shareProcessNamespace pods)
 //   → outer.sh (host shell; stays in the parent PID namespace and reports the exit status, 128+signal when killed)
 //   → kc-enter --init (enter.c; first child = PID 1 of a new PID namespace, or a member of the joined one): mounts
-//     /proc inside the container's private mount namespace, sets the hostname, reports its host PID on fd 3, then
+//     the overlay (image template + the container's upper layer) and /proc inside the container's private mount
+//     namespace, sets the hostname, reports its host PID on fd 3, then
 //     chroots, drops the capability bounding set to the container's, switches uid/gid and execs the command
 //     (without a C compiler: inner.sh with setpriv + chroot --userspec). /dev comes with the image template.
 // Every mount lives in a private mount namespace, so nothing is ever mounted in the host's namespace and the kernel

@@ -4,8 +4,8 @@
 // What is real: every container is a process tree in its own Linux PID namespace (or the pod's shared one, under a
 // pause process, with `shareProcessNamespace: true`; or the target's, for ephemeral containers with
 // `targetContainerName`), with a private mount namespace, /proc and a runtime-like /dev, chrooted into its own
-// writable overlay (or, where overlayfs cannot be used, copy) of a busybox-static based image template (rootfs.ts), with the image's or securityContext's uid and
-// containerd's default capabilities ± securityContext. exec = nsenter into those namespaces + chroot; attach = the
+// writable overlay (or, where overlayfs cannot be used, copy) of a busybox-static based image template (rootfs.ts),
+// with the image's or securityContext's uid and containerd's default capabilities ± securityContext. exec = nsenter into those namespaces + chroot; attach = the
 // container's own stdio. Wire protocols: streams.ts.
 //
 // Emulator conventions (read by the runtime from the pod objects the scenario creates):
