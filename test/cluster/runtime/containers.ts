@@ -1,9 +1,10 @@
 // Process layer of the emulator's container runtime: starts container processes in Linux namespaces and runs exec
 // processes inside them. Test/demo infrastructure (root only); nothing here ships in the VSIX.
 //
-// A container is   [setpriv --pdeathsig SIGKILL] unshare --pid --mount --uts (new PID namespace)
+// A container is   unshare --pid --mount --uts (new PID namespace)
 //               or nsenter --target <pid> --pid --uts --no-fork + unshare --mount (join a PID namespace: ephemeral
 //                  containers with targetContainerName, shareProcessNamespace pods)
+//   → setpriv --pdeathsig SIGKILL (the launcher dies with the emulator process)
 //   → outer.sh (host shell; stays in the parent PID namespace and reports the exit status, 128+signal when killed)
 //   → kc-enter --init (enter.c; first child = PID 1 of a new PID namespace, or a member of the joined one): mounts
 //     the overlay (image template + the container's upper layer) and /proc inside the container's private mount
