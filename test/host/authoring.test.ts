@@ -4,23 +4,11 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuthoringService } from '../../src/authoring/register';
 import type { AuthoringRunRecord } from '../../src/authoring/testController';
-import type { ContainerClassification } from '../../src/core/cluster/types';
+import type { ExplorerNode } from '../../src/views/explorer';
 import { activateExtension, EXTENSION_ID, waitFor } from './util';
 
 // Profile authoring in the real VS Code host, against the emulator (KUBECONFIG from the harness) and SCAN's
 // test-double auditor. Line numbers below are counted by hand in ../shared/fixtures/profiles/container-baseline.
-
-const TARGET: ContainerClassification = {
-  context: 'demo-admin',
-  namespace: 'demo',
-  pod: 'standard-app',
-  container: 'app',
-  compatibility: 'Standard',
-  reason: 'pinned by the authoring host test',
-  approach: 'kubernetes-api',
-  role: 'app',
-  image: 'standard',
-};
 
 function profileDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -137,14 +125,27 @@ suite('authoring: profiles as tests, run against a pinned container', function (
     assert.equal(fs04.uri?.fsPath, join(root, 'controls/filesystem.rb'));
   });
 
-  test('pinning a container shows it in the status bar state and workspaceState', async () => {
+  test('"Pin as Authoring Target" on the explorer\'s container node pins it (kept in workspaceState)', async () => {
     const s = await authoring();
-    // a tree node holding the classification, as the explorer passes it
-    await vscode.commands.executeCommand('kubeCompliance.pinTarget', { classification: TARGET, contextValue: 'container.scannable' });
-    assert.deepEqual(
-      (({ context, namespace, pod, container }) => ({ context, namespace, pod, container }))(s.pinned.target!),
-      { context: 'demo-admin', namespace: 'demo', pod: 'standard-app', container: 'app' },
-    );
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const find = async (parent: ExplorerNode | undefined, pick: (n: ExplorerNode) => boolean): Promise<ExplorerNode> => {
+      const kids = await p.getChildren(parent);
+      const found = kids.find(pick);
+      assert.ok(found, `not found under ${parent?.id ?? 'the root'}: ${kids.map((k) => k.id).join(', ')}`);
+      return found;
+    };
+    const admin = await find(undefined, (n) => n.kind === 'context' && n.context === 'demo-admin');
+    const demo = await find(admin, (n) => n.kind === 'namespace' && n.namespace === 'demo');
+    const pods = await find(demo, (n) => n.kind === 'group' && n.workloadKind === 'Pod');
+    const pod = await find(pods, (n) => n.kind === 'pod' && n.name === 'standard-app');
+    const node = await find(pod, (n) => n.kind === 'container' && n.name === 'app');
+    // the menu entry's `when` clause matches the node
+    assert.match(String(p.getTreeItem(node).contextValue), /^container/);
+    await vscode.commands.executeCommand('kubeCompliance.pinTarget', node);
+    const t = s.pinned.target!;
+    assert.deepEqual([t.context, t.namespace, t.pod, t.container, t.approach], ['demo-admin', 'demo', 'standard-app', 'app', 'kubernetes-api']);
+    assert.equal(t.compatibility, 'Standard');
   });
 
   test('running fs-04 against demo-admin/demo/standard-app/app marks it failed, with the message at its control line', async () => {
