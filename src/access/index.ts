@@ -13,6 +13,7 @@ import {
   AccessDeniedError,
   CredentialsRejectedError,
   DEFAULT_TOKEN_MINUTES,
+  IdentityError,
   clusterEntry,
   createIdentity,
   describeIdentity,
@@ -81,6 +82,8 @@ export interface AccessApi {
   removeIdentity(id: string): Promise<RemovalResult>;
   /** The last preflight refusal (for tests and the "Export RBAC Manifest" action). */
   readonly lastRefusal?: AccessDeniedError;
+  /** The last error shown by this feature instead of thrown (e.g. creating an identity was forbidden). */
+  readonly lastError?: Error;
 }
 
 interface Deps {
@@ -133,6 +136,7 @@ export function registerAccess(ctx: CommandContext, deps: Deps): AccessApi {
   let seam: boolean | undefined;
   let scanChoiceSeam: 'identity' | 'own' | undefined;
   let lastRefusal: AccessDeniedError | undefined;
+  let lastError: Error | undefined;
   const questions: string[] = [];
   /** `ask` answers, per identity, for this window. */
   const answers = new Map<string, 'identity' | 'own'>();
@@ -237,7 +241,17 @@ export function registerAccess(ctx: CommandContext, deps: Deps): AccessApi {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kube Compliance: creating scanner identity ${spec.id}` }, async (progress) => {
       const backend = identityBackend(client);
       progress.report({ message: 'ServiceAccount, Role, RoleBinding…' });
-      await createIdentity(backend, spec);
+      try {
+        await createIdentity(backend, spec);
+      } catch (err) {
+        if (!(err instanceof IdentityError) || !err.forbidden) throw err;
+        log.warn(`access: ${err.message}`);
+        void vscode.window.showErrorMessage(`Kube Compliance: ${err.message}`, 'Export RBAC Manifest').then((c) => {
+          if (c) void vscode.commands.executeCommand('kubeCompliance.exportRbacManifest', s, { debug: spec.debug, lifetimeMinutes: minutes });
+        });
+        lastError = err;
+        return undefined;
+      }
       log.info(`access: created ServiceAccount, Role and RoleBinding ${spec.namespace}/${spec.id} (${spec.scope === 'pods' ? `pods ${spec.pods?.join(', ')}` : 'whole namespace'}${spec.debug ? ', debug' : ''}) with context ${ctxName}`);
       const base = { id: spec.id, context: ctxName, namespace: spec.namespace, scope: spec.scope, pods: spec.pods, debug: !!spec.debug, server: client.server, dir: storageDir(spec.id), tokenSeconds: seconds, createdAt: new Date().toISOString() };
       let rec: IdentityRecord;
@@ -496,6 +510,9 @@ export function registerAccess(ctx: CommandContext, deps: Deps): AccessApi {
     removeIdentity: removeIdentityById,
     get lastRefusal() {
       return lastRefusal;
+    },
+    get lastError() {
+      return lastError;
     },
   };
 }

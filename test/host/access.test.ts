@@ -204,4 +204,37 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
     // the demo pods and the user's own access are untouched
     assert.ok(await api.explorer.pool.client('demo-admin').core.readNamespacedPod({ namespace: 'demo', name: 'standard-app' }));
   });
+
+  test('creating an identity with demo-readonly is refused (403) with the way out, and leaves nothing behind', async () => {
+    api.access.setConfirmationAnswer(true);
+    const r = await vscode.commands.executeCommand('kubeCompliance.createScannerIdentity', { kind: 'pod', context: 'demo-readonly', namespace: 'demo', name: 'standard-app' }, { lifetimeMinutes: 15, debug: false });
+    assert.equal(r, undefined);
+    assert.match(api.access.lastError?.message ?? '', /Could not create the ServiceAccount demo\/kc-scanner-[0-9a-f]+: Forbidden/);
+    assert.match(api.access.lastError?.message ?? '', /export the RBAC manifest/);
+    assert.deepEqual(await labelled(api), []);
+    assert.deepEqual(api.access.identities(), []);
+  });
+
+  test('a token the API server rejects (its ServiceAccount deleted behind our back) is told apart from a refusal; removal still cleans up', async () => {
+    api.access.setConfirmationAnswer(true);
+    const node = await containerNode(api, 'standard-app', 'app');
+    const rec = await api.access.createIdentity(node, { lifetimeMinutes: 10, debug: false });
+    assert.ok(rec);
+    await api.explorer.pool.client('demo-admin').core.deleteNamespacedServiceAccount({ namespace: 'demo', name: rec.id });
+    const started: string[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task.name));
+    try {
+      await assert.rejects(
+        api.scan.run({ target: { context: 'demo-admin', namespace: 'demo', pod: 'standard-app', container: 'app' }, profile: { profile: PROFILE() }, kubeconfigPath: rec.kubeconfigPath }),
+        new RegExp(`rejected the token of scanner identity ${rec.id} \\(401`),
+      );
+    } finally {
+      sub.dispose();
+    }
+    assert.deepEqual(started, [], 'nothing started');
+    const removed = await api.access.removeIdentity(rec.id);
+    assert.deepEqual(removed.deleted, [`RoleBinding ${rec.id}`, `Role ${rec.id}`]);
+    assert.deepEqual(await labelled(api), []);
+    assert.equal(existsSync(rec.kubeconfigPath), false);
+  });
 });

@@ -197,6 +197,8 @@ test('createIdentity leaves nothing half-way: a failing Role deletes the Service
   await assert.rejects(createIdentity(f.backend, { id: 'kc-scanner-1', namespace: 'demo', scope: 'namespace' }), (e: Error) => {
     assert.match(e.message, /Could not create the Role demo\/kc-scanner-1: Forbidden/);
     assert.match(e.message, /ServiceAccount created before it was deleted again/);
+    assert.ok(e instanceof IdentityError && e.forbidden, 'a 403 is marked as forbidden');
+    assert.match(e.message, /export the RBAC manifest for a cluster admin/);
     return true;
   });
   assert.equal(f.store.size, 0);

@@ -38,6 +38,13 @@ export interface IdentitySpec {
 
 export class IdentityError extends Error {
   override readonly name = 'IdentityError';
+  constructor(
+    message: string,
+    /** RBAC refused creating it (403): the user may not create RBAC objects there. */
+    readonly forbidden = false,
+  ) {
+    super(message);
+  }
 }
 
 /** A new identity name: DNS-1123, short, unguessable enough not to collide. */
@@ -197,7 +204,9 @@ export async function createIdentity(backend: IdentityBackend, spec: IdentitySpe
       }
       const msg = err instanceof Error ? err.message : String(err);
       const rolled = created.length ? (undo.length ? ` ${undo.join('; ')}.` : ` The ${created.join(' and ')} created before it ${created.length > 1 ? 'were' : 'was'} deleted again.`) : '';
-      throw new IdentityError(`Could not create the ${kind} ${spec.namespace}/${spec.id}: ${msg}.${rolled}`);
+      const forbidden = (err as { code?: number }).code === 403;
+      const hint = forbidden ? ' Your credentials may not create RBAC objects here: export the RBAC manifest for a cluster admin to apply, or use a context that may.' : '';
+      throw new IdentityError(`Could not create the ${kind} ${spec.namespace}/${spec.id}: ${msg.replace(/\.$/, '')}.${rolled}${hint}`, forbidden);
     }
   }
   return m;
