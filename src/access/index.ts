@@ -17,6 +17,7 @@ import {
   clusterEntry,
   createIdentity,
   describeIdentity,
+  expiredTokenText,
   expiryText,
   identityBackend,
   identityFor,
@@ -377,7 +378,7 @@ export function registerAccess(ctx: CommandContext, deps: Deps): AccessApi {
         return;
       }
       if (rec && isExpired(rec)) {
-        const text = `The token of scanner identity ${rec.id} ${expiryText(rec)}. Nothing was started. Renew it (a new TokenRequest, the kubeconfig is rewritten) or remove the identity.`;
+        const text = expiredTokenText(rec);
         offerRenewal(rec, text);
         throw new ScanAccessError(text);
       }
@@ -397,9 +398,10 @@ export function registerAccess(ctx: CommandContext, deps: Deps): AccessApi {
       const sub = token.onCancellationRequested(() => ac.abort());
       // a helper approach already added its helper: the identity only execs into it
       const perms = requiredPermissions(plan.kind, { namespace: t.namespace, pod: t.pod }, { needPatch: false });
+      const t0 = Date.now();
       try {
         await requirePermissions(client, perms, { subject, what, identity: !!rec, signal: ac.signal });
-        log.info(`access: ${subject} may ${perms.map((p) => `${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ''}`).join(', ')} on ${t.namespace}/${t.pod}`);
+        log.info(`access: ${subject} may ${perms.map((p) => `${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ''}`).join(', ')} on ${t.namespace}/${t.pod} (${perms.length} SelfSubjectAccessReviews, ${Date.now() - t0} ms)`);
         if (rec) runningAs.set(refKey(target), rec.id);
       } catch (err) {
         if (err instanceof AccessDeniedError) {

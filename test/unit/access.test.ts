@@ -15,6 +15,7 @@ import {
   clusterEntry,
   createIdentity,
   describePermission,
+  expiredTokenText,
   expiryText,
   identityFor,
   identityKubeconfigYaml,
@@ -304,4 +305,8 @@ test('records: which identity covers a target, expiry in words', () => {
   assert.ok(isExpired(expired, now));
   assert.equal(expiryText(pod, now), 'expires 12:05 UTC (in 5 min)');
   assert.equal(expiryText(expired, now), 'expired 11:58 UTC (2 min ago)');
+  assert.equal(
+    expiredTokenText(expired, now),
+    'The token of scanner identity c expired 11:58 UTC (2 min ago). Nothing was started. Renew it (a new TokenRequest; the kubeconfig is rewritten) or remove the identity.',
+  );
 });

@@ -46,3 +46,8 @@ export function identityFor(records: readonly IdentityRecord[], t: { readonly co
   const covering = records.filter((r) => identityCovers(r, t)).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   return covering.find((r) => !isExpired(r, now)) ?? covering[0];
 }
+
+/** The message when a scan would use an identity whose token has expired (by its recorded expiry). */
+export function expiredTokenText(r: Pick<IdentityRecord, 'id' | 'expiresAt'>, now: number = Date.now()): string {
+  return `The token of scanner identity ${r.id} ${expiryText(r, now)}. Nothing was started. Renew it (a new TokenRequest; the kubeconfig is rewritten) or remove the identity.`;
+}
