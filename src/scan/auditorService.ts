@@ -26,6 +26,8 @@ export class ScanSetupError extends Error {
 export class AuditorService implements vscode.Disposable {
   private cached: { at: number; discovery: AuditorDiscovery } | undefined;
   private pending: Promise<AuditorDiscovery> | undefined;
+  /** Increases with every discovery started; only the newest one may update the cache and the context key. */
+  private generation = 0;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<AuditorDiscovery>();
   readonly onDidChange = this.changed.event;
@@ -58,7 +60,10 @@ export class AuditorService implements vscode.Disposable {
     const env = { ...process.env };
     const answer = this.licenseAnswer();
     if (answer && answer !== 'decline') env.CHEF_LICENSE = answer;
+    const generation = ++this.generation;
     const p = discoverAuditor({ configuredPath, env }).then((discovery) => {
+      // a slower discovery that started before a newer one (e.g. before a settings change) must not overwrite it
+      if (generation !== this.generation) return this.pending ?? discovery;
       this.cached = { at: Date.now(), discovery };
       if (this.pending === p) this.pending = undefined;
       const a = discovery.auditor;
