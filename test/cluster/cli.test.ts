@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kubectl } from './kubectl-util';
+import { kubectl, scratchDir } from './kubectl-util';
 
 const MAIN = join(__dirname, 'main.ts');
 
@@ -55,7 +55,7 @@ function leftovers(dir: string): { pids: number[]; mounts: string[] } {
 }
 
 test('CLI: READY, kubeconfig 0600, --fault throttle-burst (kubectl retries 429), SIGTERM exits 0', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'kc-cli-')), 'sub', 'kubeconfig');
+  const file = join(mkdtempSync(join(scratchDir(), 'cli-')), 'sub', 'kubeconfig');
   const { child, url } = await startCli(['--kubeconfig', file, '--scenario', 'scale', '--namespaces', '3', '--pods', '30', '--fault', 'throttle-burst=2', '--fault', 'retry-after=1']);
   try {
     assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -81,7 +81,7 @@ test('CLI: bad arguments exit 2 with usage', async () => {
 });
 
 test('CLI demo scenario: SIGTERM ends every container process and unmounts everything', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'kc-cli-')), 'kubeconfig');
+  const file = join(mkdtempSync(join(scratchDir(), 'cli-')), 'kubeconfig');
   const { child, output } = await startCli(['--kubeconfig', file]);
   const workDir = /work dir (\S+)/.exec(output())![1];
   const before = leftovers(workDir);
@@ -96,7 +96,7 @@ test('CLI demo scenario: SIGTERM ends every container process and unmounts every
 });
 
 test('CLI without root: exits 1 at once with a clear message and writes no kubeconfig', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'kc-cli-')), 'kubeconfig');
+  const file = join(mkdtempSync(join(scratchDir(), 'cli-')), 'kubeconfig');
   const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', MAIN, '--kubeconfig', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: tmpdir() } });
   let err = '';
   child.stderr.on('data', (d) => (err += d));

@@ -1,11 +1,22 @@
 // Helpers for the emulator's tests: run a real kubectl binary against it, each call with its own discovery cache.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
 export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
+
+/** A scratch directory for this test process (token kubeconfigs, files), removed when the process exits. */
+export function scratchDir(): string {
+  if (!scratch) {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-cluster-test-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
+  return scratch;
+}
+let scratch: string | undefined;
 export const kubectlBin = (minor: number) => join(KUBECTL_DIR, `kubectl.1.${minor}`);
 
 export interface KubectlResult {
@@ -30,6 +41,7 @@ export function kubectl(kubeconfig: string, args: string[], opts: { minor?: numb
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (!opts.cacheDir) rmSync(cache, { recursive: true, force: true });
       resolve({ code: code ?? -1, stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');
@@ -38,8 +50,7 @@ export function kubectl(kubeconfig: string, args: string[], opts: { minor?: numb
 
 /** A kubeconfig with one context using `token` (like the scanner identity the extension writes). */
 export function tokenKubeconfig(server: string, caPem: string, token: string, namespace: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kc-tokencfg-'));
-  const file = join(dir, 'kubeconfig');
+  const file = join(mkdtempSync(join(scratchDir(), 'token-')), 'kubeconfig');
   writeFileSync(
     file,
     stringify({

@@ -3,12 +3,11 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { KObject } from './contract';
 import { startCluster, type Cluster } from './index';
-import { kubectl } from './kubectl-util';
+import { kubectl, scratchDir } from './kubectl-util';
 
 let cluster: Cluster;
 let kc: string;
@@ -152,7 +151,7 @@ test('demo-expired is Unauthorized', async () => {
   assert.equal(r.code, 1);
   // With a cold discovery cache kubectl reports the 401 of discovery; with a warm one the 401 of the list.
   assert.match(r.stderr, /You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/);
-  const cacheDir = mkdtempSync(join(tmpdir(), 'kc-kubecache-'));
+  const cacheDir = mkdtempSync(join(scratchDir(), 'cache-'));
   assert.equal((await kubectl(kc, ['get', 'ns'], { cacheDir })).code, 0);
   const warm = await kubectl(kc, ['--context', 'demo-expired', 'get', 'pods', '-n', 'demo'], { cacheDir });
   assert.equal(warm.code, 1);
@@ -180,7 +179,7 @@ test('exec into an unknown container or a completed pod fails like a real API se
 });
 
 test('kubectl apply (client-side and --server-side), delete -f', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kc-apply-'));
+  const dir = mkdtempSync(join(scratchDir(), 'apply-'));
   const file = join(dir, 'cm.yaml');
   const write = (v: string) => writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: demo\ndata:\n  key: "${v}"\n`);
   write('1');
@@ -227,7 +226,7 @@ test('impersonation (--as): allowed for demo-admin and evaluated as the imperson
   assert.match(asRoDelete.stderr, /pods "standard-app" is forbidden: User "demo-readonly" cannot delete resource "pods" in API group "" in the namespace "demo"/);
   const asMasters = await k(['auth', 'can-i', 'create', 'pods', '--subresource=exec', '-n', 'demo', '--as=someone', '--as-group=system:masters']);
   assert.equal(asMasters.stdout.trim(), 'yes');
-  const cacheDir = mkdtempSync(join(tmpdir(), 'kc-kubecache-'));
+  const cacheDir = mkdtempSync(join(scratchDir(), 'cache-'));
   assert.equal((await kubectl(kc, ['--context', 'demo-readonly', 'get', 'ns'], { cacheDir })).code, 0);
   const byRo = await kubectl(kc, ['--context', 'demo-readonly', 'get', 'pods', '-n', 'demo', '--as=demo-admin'], { cacheDir });
   assert.equal(byRo.code, 1);
