@@ -2,9 +2,13 @@
 // exit codes, stdin, large output, and the runtime errors a real cluster gives (missing executable, container not
 // running, Windows, security profile). Needs root (containers are Linux PID/mount namespaces + chroot).
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from './index';
-import { kubectl } from './kubectl-util';
+import { kubectl, kubectlBin } from './kubectl-util';
 
 let cluster: Cluster;
 const k = (args: string[], minor: number, input?: string) => kubectl(cluster.kubeconfigPath, args, { minor, input, timeoutMs: 90_000 });
@@ -85,3 +89,33 @@ test('each container sees its own PID namespace (PID 1 = its entrypoint) and a r
   assert.ok(lines.includes('devnull-ok'));
   assert.ok(lines.includes('proc-ok'));
 });
+
+/** `kubectl exec -it … -- sh` under a local pseudo-terminal of 40×100 (util-linux script), typing `input` at the prompt. */
+function interactive(minor: number, input: string): Promise<{ code: number | null; output: string }> {
+  const cache = mkdtempSync(join(tmpdir(), 'kc-kubecache-'));
+  const cmd = `stty rows 40 cols 100; exec ${kubectlBin(minor)} exec -it standard-app -n demo -c app -- sh`;
+  const p = spawn('script', ['-qefc', cmd, '/dev/null'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cache, KUBECACHEDIR: cache, KUBECONFIG: cluster.kubeconfigPath } });
+  let output = '';
+  let typed = false;
+  p.stdout.on('data', (d) => {
+    output += d;
+    if (!typed && output.includes('/ # ')) {
+      typed = true;
+      // kubectl sends the window size as the session starts; give the runtime a moment to apply it.
+      setTimeout(() => p.stdin.write(input), 500);
+    }
+  });
+  const kill = setTimeout(() => p.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) => p.on('exit', (code) => { clearTimeout(kill); resolve({ code, output }); }));
+}
+
+for (const minor of [33, 27]) {
+  test(`kubectl 1.${minor} exec -it: a pseudo-terminal with the client's window size, an interactive shell, the exit code`, async () => {
+    const r = await interactive(minor, 'tty; stty size; echo "TERM=$TERM"; exit 7\r');
+    assert.equal(r.code, 7, r.output);
+    assert.match(r.output, /^\/dev\/pts\/\d+\r$/m, 'the shell runs on a terminal');
+    assert.match(r.output, /^40 100\r$/m, 'the resize message set the window size');
+    assert.match(r.output, /^TERM=xterm\r$/m);
+    assert.match(r.output, /command terminated with exit code 7/);
+  });
+}

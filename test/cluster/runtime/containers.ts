@@ -14,7 +14,7 @@
 // Every mount lives in a private mount namespace, so nothing is ever mounted in the host's namespace and the kernel
 // drops the mounts when the container's last process ends.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, statSync, promises as fs } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
 
 /** containerd's default capability set (the 14 capabilities every container gets unless told otherwise). */
@@ -56,7 +56,7 @@ function setprivFallback(t: Tools): string {
 enter() { R=$1; U=$2; G=$3; C=$4; shift 4; if [ "$C" = privileged ]; then exec ${t.chroot} --userspec="$U:$G" "$R" "$@"; fi; exec ${t.setpriv} --bounding-set "$(caps_for_setpriv "$C")" -- ${t.chroot} --userspec="$U:$G" "$R" "$@"; }`;
 }
 
-interface Tools { sh: string; unshare: string; nsenter: string; setpriv: string; chroot: string; mount: string; hostname: string }
+interface Tools { sh: string; unshare: string; nsenter: string; setpriv: string; chroot: string; mount: string; hostname: string; script?: string; stty?: string }
 
 function findTool(name: string): string {
   for (const d of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
@@ -64,6 +64,10 @@ function findTool(name: string): string {
     if (existsSync(p)) return p;
   }
   throw new Error(`the emulator's container runtime needs "${name}" (util-linux/coreutils) on the host; install it and retry`);
+}
+
+function optionalTool(name: string): string | undefined {
+  try { return findTool(name); } catch { return undefined; }
 }
 
 export interface Scripts {
@@ -80,6 +84,7 @@ export async function writeScripts(dir: string, enterTool: string | undefined): 
   const t: Tools = {
     sh: findTool('sh'), unshare: findTool('unshare'), nsenter: findTool('nsenter'), setpriv: findTool('setpriv'),
     chroot: findTool('chroot'), mount: findTool('mount'), hostname: findTool('hostname'),
+    script: optionalTool('script'), stty: optionalTool('stty'),
   };
   await fs.mkdir(dir, { recursive: true });
   const outer = join(dir, 'outer.sh');
@@ -112,6 +117,7 @@ fail() { echo "error $1" >&3; exit 128; }
 read -r hostpid _ < /proc/self/stat
 [ "$L" = - ] || ${t.mount} -t overlay overlay -o "lowerdir=$L,upperdir=$UP,workdir=$W" "$R" || fail "mount overlay"
 ${t.mount} -t proc -o nosuid,nodev,noexec proc "$R/proc" || fail "mount /proc"
+${t.mount} --bind /dev/pts "$R/dev/pts" 2>/dev/null
 [ "$H" = - ] || ${t.hostname} "$H" || fail "hostname"
 echo "pid $hostpid" >&3
 exec 3>&-
@@ -210,13 +216,59 @@ export async function stopLaunched(hostPid: number | undefined, launcherPid: num
   if (exit) await Promise.race([exit, new Promise((r) => setTimeout(r, 3000))]);
 }
 
-export interface ExecSpawnOptions { scripts: Scripts; pid: number; rootfs: string; caps: string[] | 'privileged'; uid: number; gid: number; argv: string[]; env: Record<string, string>; stdin: boolean }
+export interface ExecSpawnOptions { scripts: Scripts; pid: number; rootfs: string; caps: string[] | 'privileged'; uid: number; gid: number; argv: string[]; env: Record<string, string>; stdin: boolean; tty?: boolean }
 
 /** Starts an exec process in the namespaces of the container whose (first) process is `pid`. */
 export function spawnExec(o: ExecSpawnOptions): ChildProcess {
   const t = o.scripts.tools;
-  const args = [`--target=${o.pid}`, '--pid', '--mount', '--uts', '--no-fork', '--', ...o.scripts.deathsig, t.sh, o.scripts.exec, o.rootfs, capsArgument(o.caps), String(o.uid), String(o.gid), ...o.argv];
+  const inner = [t.sh, o.scripts.exec, o.rootfs, capsArgument(o.caps), String(o.uid), String(o.gid), ...o.argv];
+  // tty: util-linux `script` allocates a pseudo-terminal (from the host's devpts, before the chroot) and relays it.
+  const run = o.tty && t.script ? [t.script, '-q', '-e', '-f', '-c', inner.map(shellQuote).join(' '), '/dev/null'] : inner;
+  const args = [`--target=${o.pid}`, '--pid', '--mount', '--uts', '--no-fork', '--', ...o.scripts.deathsig, ...run];
   return spawn(t.nsenter, args, { env: o.env, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The pseudo-terminal a `script` process allocated (its master's tty-index in /proc/PID/fdinfo). */
+function ptyOf(pid: number): string | undefined {
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (link !== '/dev/ptmx' && link !== '/dev/pts/ptmx') continue;
+      const idx = /tty-index:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1];
+      if (idx) return `/dev/pts/${idx}`;
+    }
+  } catch {}
+  return undefined;
+}
+
+/**
+ * Returns a function that sets the window size of an exec's pseudo-terminal. The terminal appears a moment after the
+ * exec starts (kubectl sends the first size at once), so sizes are retried for up to 3 s, latest size wins.
+ */
+export function ttyResizer(scripts: Scripts, execPid: number | undefined): (width: number, height: number) => void {
+  let wanted: [number, number] | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let tries = 0;
+  const apply = () => {
+    timer = undefined;
+    if (!wanted || !execPid || !scripts.tools.stty) return;
+    const tty = ptyOf(execPid);
+    if (!tty) {
+      if (++tries < 300) timer = setTimeout(apply, 10);
+      return;
+    }
+    const [w, h] = wanted;
+    wanted = undefined;
+    spawn(scripts.tools.stty, ['-F', tty, 'rows', String(Math.max(1, h | 0)), 'cols', String(Math.max(1, w | 0))], { stdio: 'ignore' }).on('error', () => {});
+  };
+  return (width, height) => {
+    wanted = [width, height];
+    if (!timer) apply();
+  };
 }
 
 /** Resolves `path` inside `root` (symlinks resolved against `root`, as the kernel does after chroot). */

@@ -41,6 +41,10 @@ static int init_container(const char *host, const char *root, const char *lower,
     dprintf(3, "error mount /proc: %s\n", strerror(errno));
     return -1;
   }
+  /* Pseudo-terminals of tty execs are allocated from the host's devpts (by script(1), before the chroot): make their
+   * names resolvable inside the container, as a runtime's own devpts mount would. Best effort. */
+  snprintf(path, sizeof path, "%s/dev/pts", root);
+  mount("/dev/pts", path, NULL, MS_BIND, NULL);
   if (strcmp(host, "-") != 0 && sethostname(host, strlen(host)) != 0) {
     dprintf(3, "error sethostname: %s\n", strerror(errno));
     return -1;

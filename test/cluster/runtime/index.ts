@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import type { ContainerRuntime, KObject, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
-import { capabilitySet, copyRootfs, killGroup, launch, overlayWorks, resolveExecutable, spawnExec, stopLaunched, writeScripts, type Scripts } from './containers';
+import { capabilitySet, copyRootfs, killGroup, launch, overlayWorks, resolveExecutable, spawnExec, stopLaunched, ttyResizer, writeScripts, type Scripts } from './containers';
 import { ensureRootfs, imageKind, type ImageConfig, type RootfsSet } from './rootfs';
 import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, rejectUpgrade, type ChannelSession, type StatusObject } from './streams';
 
@@ -533,9 +533,10 @@ class Runtime implements EmulatorRuntime {
       session.finish(ociExecError(exe.kind === 'not-in-path' ? `exec: "${cmd}": executable file not found in $PATH` : exe.kind === 'permission' ? `exec: "${cmd}": permission denied` : `exec: "${cmd}": stat ${cmd}: no such file or directory`));
       return;
     }
-    const child = spawnExec({ scripts: this.scripts, pid: c.hostPid as number, rootfs: c.rootfs as string, caps: c.caps, uid: c.uid, gid: c.gid, argv: [exe.path, ...t.command.slice(1)], env: { ...c.env, ...(t.tty ? { TERM: 'xterm' } : {}) }, stdin: t.stdin });
+    const child = spawnExec({ scripts: this.scripts, pid: c.hostPid as number, rootfs: c.rootfs as string, caps: c.caps, uid: c.uid, gid: c.gid, argv: [exe.path, ...t.command.slice(1)], env: { ...c.env, ...(t.tty ? { TERM: 'xterm' } : {}) }, stdin: t.stdin, tty: t.tty });
     this.track(child);
     const run: ExecRun = { child };
+    if (t.tty) session.onResize(ttyResizer(this.scripts, child.pid));
     c.execs.add(run);
     session.onClose(() => killGroup(child.pid));
     if (child.stdin) {

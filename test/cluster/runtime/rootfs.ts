@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Bump when the layout of the templates changes: a new folder is built next to the old one. */
-const LAYOUT = 'v5';
+const LAYOUT = 'v6';
 
 export type ImageKind = 'standard' | 'alpine' | 'minimal' | 'distroless' | 'busybox';
 
@@ -204,6 +204,7 @@ const skeleton = (): Entry[] => [
   { path: 'dev/stdout', link: '/proc/self/fd/1' },
   { path: 'dev/stderr', link: '/proc/self/fd/2' },
   { path: 'dev/core', link: '/proc/kcore' },
+  { path: 'dev/ptmx', link: 'pts/ptmx' },
   { path: 'dev/pts', dir: true, mode: 0o755 },
   { path: 'dev/shm', dir: true, mode: 0o1777 },
   { path: 'dev/mqueue', dir: true, mode: 0o755 },

@@ -18,6 +18,8 @@ export interface ChannelSession {
   onStdin(cb: (data: Buffer) => void): void;
   /** stdin closed by the client (v5 `[255,0]`, or SPDY FIN on the stdin stream). */
   onStdinEnd(cb: () => void): void;
+  /** Terminal size changes (tty sessions: WebSocket channel 4, SPDY `resize` stream). */
+  onResize(cb: (width: number, height: number) => void): void;
   /** The client went away (or the session was finished/aborted). */
   onClose(cb: () => void): void;
   /** Sends the final status (in the protocol's form), flushes and closes cleanly. */
@@ -44,6 +46,18 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 
 export function isSpdyUpgrade(req: IncomingMessage): boolean {
   return (req.headers.upgrade ?? '').toLowerCase().startsWith('spdy/3');
+}
+
+/** Terminal sizes from a resize payload: one or more concatenated `{"Width":…,"Height":…}` objects. */
+function parseSizes(buf: Buffer): { Width: number; Height: number }[] {
+  const out: { Width: number; Height: number }[] = [];
+  for (const m of buf.toString().matchAll(/\{[^{}]*\}/g)) {
+    try {
+      const o = JSON.parse(m[0]) as { Width?: number; Height?: number };
+      if (typeof o.Width === 'number' && typeof o.Height === 'number') out.push({ Width: o.Width, Height: o.Height });
+    } catch {}
+  }
+  return out;
 }
 
 /** The status in the form a protocol version expects: JSON from v4 on, plain error text (or nothing) before. */
@@ -77,6 +91,7 @@ class WsSession implements ChannelSession {
   readonly protocol: string;
   closed = false;
   private stdinCbs: ((d: Buffer) => void)[] = [];
+  private resizeCbs: ((w: number, h: number) => void)[] = [];
   private stdinEndCbs: (() => void)[] = [];
   private closeCbs: (() => void)[] = [];
   private stdinEnded = false;
@@ -97,7 +112,9 @@ class WsSession implements ChannelSession {
       } else if (channel === 255 && buf.length >= 2 && buf[1] === 0) {
         this.endStdin();
       }
-      // channel 4 (resize) is accepted and ignored: no tty support.
+      else if (channel === 4) {
+        for (const size of parseSizes(buf.subarray(1))) for (const cb of this.resizeCbs) cb(size.Width, size.Height);
+      }
     });
     ws.on('close', () => this.markClosed());
     ws.on('error', () => this.markClosed());
@@ -132,6 +149,7 @@ class WsSession implements ChannelSession {
     for (const d of this.pendingStdin.splice(0)) cb(d);
   }
   onStdinEnd(cb: () => void): void { if (this.stdinEnded) cb(); else this.stdinEndCbs.push(cb); }
+  onResize(cb: (w: number, h: number) => void): void { this.resizeCbs.push(cb); }
   onClose(cb: () => void): void { if (this.closed) cb(); else this.closeCbs.push(cb); }
 
   finish(status: StatusObject): void {
@@ -273,8 +291,9 @@ class SpdySession implements ChannelSession {
     if (stdin) {
       stdin.on('end', () => this.endStdin());
     }
-    // Non-stdin streams are write-only for us: keep them flowing so their FINs are seen.
-    for (const [type, s] of streams) if (type !== 'stdin') s.resume();
+    // The output and error streams are write-only for us: keep them flowing so their FINs are seen (stdin and resize
+    // flow once someone listens).
+    for (const [type, s] of streams) if (type !== 'stdin' && type !== 'resize') s.resume();
   }
 
   private endStdin(): void {
@@ -304,6 +323,9 @@ class SpdySession implements ChannelSession {
     this.streams.get('stdin')?.on('data', (d: Buffer) => cb(Buffer.from(d)));
   }
   onStdinEnd(cb: () => void): void { if (this.stdinEnded) cb(); else this.stdinEndCbs.push(cb); }
+  onResize(cb: (w: number, h: number) => void): void {
+    this.streams.get('resize')?.on('data', (d: Buffer) => { for (const size of parseSizes(d)) cb(size.Width, size.Height); });
+  }
   onClose(cb: () => void): void { if (this.closed) cb(); else this.closeCbs.push(cb); }
 
   finish(status: StatusObject): void {
