@@ -22,7 +22,7 @@ after(async () => {
   if (runDir) cleanup(runDir);
 });
 
-test('npm run package produces a VSIX holding only the bundles, media and the manifest', () => {
+test('npm run package produces a VSIX holding only the bundles, media, snippets, schemas and the manifest', () => {
   const r = spawnSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, encoding: 'utf8' });
   assert.equal(r.status, 0, `npm run package failed:\n${r.stdout}\n${r.stderr}`);
   const vsix = join(repoRoot, 'dist', 'kube-compliance.vsix');
@@ -33,7 +33,7 @@ test('npm run package produces a VSIX holding only the bundles, media and the ma
   assert.ok(files.includes('extension/dist/extension.js'));
   assert.ok(files.includes('extension/package.json'));
   const unexpected = files.filter((f) => !/^extension\/(dist\/|media\/|package\.json$|readme\.md$|changelog\.md$|LICENSE\.txt$)/i.test(f));
-  assert.deepEqual(unexpected, [], 'the VSIX holds only dist/, media/, README, LICENSE, CHANGELOG and the manifest');
+  assert.deepEqual(unexpected, [], 'the VSIX holds only dist/, media/, snippets/, schemas/, README, LICENSE, CHANGELOG and the manifest');
   assert.ok(!files.some((f) => f.includes('node_modules') || f.includes('/test/') || f.endsWith('.map')));
 });
 
