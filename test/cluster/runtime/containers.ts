@@ -181,9 +181,15 @@ export function launch(o: LaunchOptions): Promise<Launched> {
     fd3.on('end', () => resolve());
     fd3.on('error', () => resolve());
   });
-  let early = '';
-  const onEarly = (d: Buffer) => { early = (early + d.toString()).slice(-2000); };
-  child.stderr?.on('data', onEarly);
+  // stdout/stderr are not read here: they stay buffered for the caller (container logs and attach), except for the
+  // error message when the launch fails.
+  const stderrText = () => new Promise<string>((resolve) => {
+    let early = '';
+    if (!child.stderr) return resolve('');
+    child.stderr.on('data', (d: Buffer) => { early = (early + d.toString()).slice(-2000); });
+    child.stderr.on('end', () => resolve(early));
+    child.stderr.on('error', () => resolve(early));
+  });
   return new Promise((resolve, reject) => {
     let settled = false;
     // The pid line arrives on fd 3 before the command runs; fd 3 closes when the command starts (or the launcher dies).
@@ -191,13 +197,13 @@ export function launch(o: LaunchOptions): Promise<Launched> {
       const m = /pid (\d+)/.exec(report);
       if (m) {
         settled = true;
-        child.stderr?.off('data', onEarly);
         resolve({ child, hostPid: Number(m[1]), exit });
         return;
       }
       const { code, signal } = await exit;
       if (settled) return;
       settled = true;
+      const early = await Promise.race([stderrText(), new Promise<string>((r) => setTimeout(() => r(''), 1000))]);
       const why = /error (.*)/.exec(report)?.[1];
       reject(new Error(`container process did not start${why ? ` (${why})` : ''}: exit ${code ?? signal}${early ? `: ${early.trim()}` : ''}`));
     });

@@ -271,6 +271,14 @@ class Runtime implements EmulatorRuntime {
     if (spec.tty) env.TERM = 'xterm';
     c.env = env;
     c.instance++;
+    // Logs are per container instance: a waiting/terminated container still shows its last instance's output, and
+    // `previous` is the instance before the current one (as kubelet keeps them).
+    if (c.instance > 1) {
+      c.previousLogs = c.logs;
+      c.logs = [];
+      c.logSize = 0;
+    }
+    const instance = c.instance;
     c.containerID = `containerd://${hex(64)}`;
     const dir = join(rec.dir, `${c.ephemeral ? 'eph-' : ''}${c.name}-${c.instance}`);
     const rootfs = join(dir, 'rootfs');
@@ -332,7 +340,8 @@ class Runtime implements EmulatorRuntime {
     c.stopping = undefined;
     const startedMs = Date.now();
     const fan = (channel: 1 | 2) => (d: Buffer) => {
-      c.appendLog(d);
+      if (c.instance === instance) c.appendLog(d);
+      else c.previousLogs?.push(d); // late output of the instance before
       for (const a of c.attachers) a.write(channel, d);
     };
     child.stdout?.on('data', fan(1));
@@ -367,9 +376,6 @@ class Runtime implements EmulatorRuntime {
     for (const a of [...c.attachers]) a.ended(exitCode);
     c.attachers.clear();
     for (const e of c.execs) killGroup(e.child.pid);
-    c.previousLogs = c.logs;
-    c.logs = [];
-    c.logSize = 0;
     const stopping = c.stopping;
     if (stopping === 'delete' || stopping === 'shutdown' || c.pod.deleted || this.closing) {
       c.state = 'terminated';
