@@ -5,7 +5,7 @@
 // control → the editor opens the control's file at its line. A screenshot of every step lands in test-results/e2e/.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cleanup, ensureHost, launchBrowser, makeRunDir, repoRoot, startCodeServer } from '../../scripts/lib/vscode-host.mjs';
@@ -47,6 +47,8 @@ async function expand(label) {
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
+  // screenshots of an earlier run must not pass for this run's
+  for (const f of readdirSync(artifacts)) if (f.startsWith('journey-')) rmSync(join(artifacts, f));
   const prefix = ensureHost();
   runDir = makeRunDir('e2e');
   const pkg = spawnSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, encoding: 'utf8' });

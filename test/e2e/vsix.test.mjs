@@ -32,7 +32,7 @@ test('npm run package produces a VSIX holding only the bundles, media, snippets,
   const files = list.stdout.trim().split('\n').filter((f) => f.startsWith('extension/'));
   assert.ok(files.includes('extension/dist/extension.js'));
   assert.ok(files.includes('extension/package.json'));
-  const unexpected = files.filter((f) => !/^extension\/(dist\/|media\/|package\.json$|readme\.md$|changelog\.md$|LICENSE\.txt$)/i.test(f));
+  const unexpected = files.filter((f) => !/^extension\/(dist\/|media\/|snippets\/|schemas\/|package\.json$|readme\.md$|changelog\.md$|LICENSE\.txt$)/i.test(f));
   assert.deepEqual(unexpected, [], 'the VSIX holds only dist/, media/, snippets/, schemas/, README, LICENSE, CHANGELOG and the manifest');
   assert.ok(!files.some((f) => f.includes('node_modules') || f.includes('/test/') || f.endsWith('.map')));
 });
