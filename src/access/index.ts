@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { ReadOnlyDocuments } from '../readOnlyDocuments';
 import { registerCommand, setContext, type CommandContext } from '../commands';
 import {
   AccessDeniedError,
@@ -116,24 +117,11 @@ function scopeOf(arg: unknown): Scope | undefined {
   return { context, namespace: o.namespace };
 }
 
-class ManifestDocs implements vscode.TextDocumentContentProvider {
-  private readonly docs = new Map<string, string>();
-  private seq = 0;
-  put(name: string, content: string): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: DOC_SCHEME, path: `/${++this.seq}/${name}` });
-    this.docs.set(uri.toString(), content);
-    return uri;
-  }
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.docs.get(uri.toString()) ?? '';
-  }
-}
 
 export function registerAccess(ctx: CommandContext, deps: Deps): AccessApi {
   const { extension: context, log } = ctx;
   const { scan, pool } = deps;
-  const docs = new ManifestDocs();
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs));
+  const docs = new ReadOnlyDocuments(DOC_SCHEME).register(context);
   let seam: boolean | undefined;
   let scanChoiceSeam: 'identity' | 'own' | undefined;
   let lastRefusal: AccessDeniedError | undefined;

@@ -6,6 +6,7 @@
  * shelllessPreflight, helperScript); this module is the UI around them.
  */
 import * as vscode from 'vscode';
+import { ReadOnlyDocuments } from '../../readOnlyDocuments';
 import { stringify } from 'yaml';
 import { registerCommand, type CommandContext } from '../../commands';
 import type { ClusterPool } from '../../core/cluster/pool';
@@ -38,24 +39,6 @@ interface Deps {
   readonly pool: ClusterPool;
 }
 
-/** Read-only virtual documents (patches, workload YAML before/after). */
-class ReadOnlyDocs implements vscode.TextDocumentContentProvider {
-  private readonly docs = new Map<string, string>();
-  private seq = 0;
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  put(name: string, content: string): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: DOC_SCHEME, path: `/${++this.seq}/${name}` });
-    this.docs.set(uri.toString(), content);
-    return uri;
-  }
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.docs.get(uri.toString()) ?? '';
-  }
-  dispose(): void {
-    this.changed.dispose();
-  }
-}
 
 /** A workload as the explorer's tree node carries it (or a plain object with the same fields). */
 function workloadOf(arg: unknown): { context?: string; namespace: string; kind: string; name: string } | undefined {
@@ -77,8 +60,7 @@ function readable(obj: Record<string, unknown>): string {
 
 export function registerShellless(ctx: CommandContext, deps: Deps): ShelllessApi {
   const { extension: context, log } = ctx;
-  const docs = new ReadOnlyDocs();
-  context.subscriptions.push(docs, vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, docs));
+  const docs = new ReadOnlyDocuments(DOC_SCHEME).register(context);
   let seam: boolean | undefined;
   const questions: PodChange[] = [];
   const image = () => vscode.workspace.getConfiguration('kubeCompliance').get<string>('debugContainer.image') || DEFAULT_HELPER_IMAGE;
