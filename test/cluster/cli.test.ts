@@ -31,11 +31,11 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; o
   });
 }
 
-function stopCli(child: ChildProcess): Promise<number | null> {
+function stopCli(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve(child.exitCode);
     child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -93,6 +93,36 @@ test('CLI demo scenario: SIGTERM ends every container process and unmounts every
   const after = leftovers(workDir);
   assert.deepEqual(after, { pids: [], mounts: [] });
   assert.equal(existsSync(workDir), false, 'work dir removed');
+});
+
+test('CLI demo scenario: SIGINT (Ctrl-C) ends every container process and unmounts everything too', async () => {
+  const file = join(mkdtempSync(join(scratchDir(), 'cli-')), 'kubeconfig');
+  const { child, output } = await startCli(['--kubeconfig', file]);
+  const workDir = /work dir (\S+)/.exec(output())![1];
+  assert.ok(leftovers(workDir).pids.length > 0, 'container processes run chrooted under the work dir');
+  assert.equal(await stopCli(child, 'SIGINT'), 0);
+  assert.deepEqual(leftovers(workDir), { pids: [], mounts: [] });
+  assert.equal(existsSync(workDir), false, 'work dir removed');
+});
+
+test('CLI demo scenario: SIGTERM while it is still starting stops what it started (no process, no work dir left)', async () => {
+  const tmp = mkdtempSync(join(scratchDir(), 'cli-tmp-'));
+  const file = join(tmp, 'kubeconfig');
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--kubeconfig', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // the start has begun once its work dir exists (the signal handlers are installed before it)
+  const deadline = Date.now() + 60000;
+  while (!readdirSync(tmp).some((f) => f.startsWith('kc-emulator-'))) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, `the emulator never began to start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, out);
+  assert.deepEqual(leftovers(tmp), { pids: [], mounts: [] });
+  assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('kc-emulator-')), [], 'work dir removed');
 });
 
 test('CLI without root: exits 1 at once with a clear message and writes no kubeconfig', async () => {

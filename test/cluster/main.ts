@@ -48,7 +48,10 @@ async function main() {
     console.error('error: the emulator runs the demo containers in Linux PID and mount namespaces with chroot, which needs root. Run it as root (e.g. sudo), or use --no-runtime for metadata-only pods, or --scenario scale.');
     process.exit(1);
   }
-  const cluster = await startCluster(opts);
+  // Signal handlers come first: a SIGINT/SIGTERM while the cluster starts (root filesystems, container processes)
+  // lets the start finish, then stops everything it started, instead of leaving them behind.
+  let cluster: Awaited<ReturnType<typeof startCluster>> | undefined = undefined;
+  let signalled: string | undefined;
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;
@@ -59,15 +62,22 @@ async function main() {
       process.exit(1);
     }, 20000);
     try {
-      await cluster.stop();
+      await cluster!.stop();
     } finally {
       clearTimeout(t);
     }
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGHUP', () => void stop('SIGHUP'));
+  const onSignal = (sig: string) => {
+    if (cluster) void stop(sig);
+    else if (signalled) process.exit(130); // a second signal while starting: give up at once
+    else signalled = sig;
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGHUP', () => onSignal('SIGHUP'));
+  cluster = await startCluster(opts);
+  if (signalled) return stop(`${signalled} during start`);
   console.error(`[emulator] scenario ${cluster.scenario}, ${cluster.hasRuntime ? 'real container processes' : 'metadata-only pods'}; kubeconfig ${cluster.kubeconfigPath} (contexts demo-admin, demo-readonly, demo-expired); work dir ${cluster.workDir}`);
   console.log(`READY ${cluster.url}`);
 }
