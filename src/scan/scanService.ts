@@ -55,6 +55,8 @@ interface RunInput {
   readonly notify: boolean;
   auditor?: AuditorInfo;
   license?: ChefLicenseAnswer;
+  /** The preflights (e.g. RBAC) already ran (`run()`); a tasks.json task runs them when its terminal starts. */
+  preflighted?: boolean;
 }
 
 interface ActiveScan {
@@ -198,6 +200,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
       notify: request.notify !== false,
       auditor,
       license,
+      preflighted: true,
     };
     try {
       const { task, active } = this.createTask(input);
@@ -350,6 +353,16 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     return {
       start: async (): Promise<ProcessSpec> => {
         started = Date.now();
+        if (!input.preflighted) {
+          // a tasks.json task did not come through run(): the same checks before anything starts
+          const cts = new vscode.CancellationTokenSource();
+          try {
+            for (const check of this.preflights) await check({ target: input.target, plan: input.plan, kubeconfigPath: input.kubeconfigPath }, cts.token);
+          } finally {
+            cts.dispose();
+          }
+          input.preflighted = true;
+        }
         if (!input.auditor) ({ auditor: input.auditor, license: input.license } = await this.auditors.require());
         const auditor = input.auditor;
         cwd = this.cwdFor(input.choice.profile);

@@ -105,6 +105,28 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
     );
   });
 
+  test('a tasks.json task as demo-readonly gets the same preflight: refused before the auditor starts, naming the missing permission', async () => {
+    const def = { type: 'kube-compliance', context: 'demo-readonly', namespace: 'demo', pod: 'standard-app', container: 'app', profile: PROFILE() };
+    const resolved = api.scan.resolveTask(new vscode.Task(def, vscode.workspace.workspaceFolders![0], 'tasks.json scan as demo-readonly', 'Workspace'));
+    assert.ok(resolved, 'the task provider resolves the task');
+    const done = new Promise<RunRecord>((res) => {
+      const sub = api.scan.onDidFinishRun((r) => {
+        sub.dispose();
+        res(r);
+      });
+    });
+    await vscode.tasks.executeTask(resolved);
+    const record = await done;
+    assert.equal(record.outcome, 'error', record.message);
+    assert.equal(record.exitCode, null, 'the auditor never ran');
+    assert.match(record.message, /demo-readonly may not create pods\/exec on pod standard-app in namespace demo/);
+    assert.match(record.message, /Nothing was started/);
+    assert.deepEqual(
+      api.access.lastRefusal?.missing.map((p) => `${p.verb} ${p.resource}/${p.subresource}`),
+      ['get pods/exec', 'create pods/exec'],
+    );
+  });
+
   test('Create Scanner Identity on the container node asks first; declined creates nothing, confirmed creates exactly the labelled objects and a 0600 kubeconfig in private storage', async () => {
     const node = await containerNode(api, 'standard-app', 'app');
     const asked = api.access.questions.length;
