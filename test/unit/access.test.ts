@@ -11,6 +11,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import {
   AccessDeniedError,
   CredentialsRejectedError,
+  DEFAULT_TOKEN_MINUTES,
   IdentityError,
   clusterEntry,
   createIdentity,
@@ -226,6 +227,13 @@ test('token lifetimes: minutes → seconds; shorter than the API server accepts 
   assert.throws(() => tokenSeconds(5), /at least 10 minutes/);
   assert.throws(() => tokenSeconds(25 * 60), /at most 24 hours/);
   assert.equal(tokenSeconds(0.05, 2), 3, 'a lower minimum (test clusters) is honoured');
+});
+
+test('the default token lifetime is 15 minutes (issue 8): preselected when asked, and in the exported manifest\'s token hint', () => {
+  assert.equal(DEFAULT_TOKEN_MINUTES, 15);
+  assert.equal(tokenSeconds(DEFAULT_TOKEN_MINUTES), 15 * 60);
+  const yaml = manifestYaml({ id: 'kc-scanner-0a1b2c3d', namespace: 'demo', scope: 'namespace' });
+  assert.match(yaml, /kubectl create token kc-scanner-0a1b2c3d -n demo --duration=15m$/m);
 });
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVtbzprYy1zY2FubmVyIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
