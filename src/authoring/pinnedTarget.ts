@@ -26,7 +26,8 @@ export function targetLabel(t: Pick<ContainerClassification, 'namespace' | 'pod'
 export class PinnedTarget implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ContainerClassification | undefined>();
   readonly onDidChange = this.emitter.event;
-  private readonly status: vscode.StatusBarItem;
+  /** The status bar entry showing the pinned target (hidden while none is pinned). */
+  readonly status: vscode.StatusBarItem;
 
   constructor(private readonly state: vscode.Memento) {
     this.status = vscode.window.createStatusBarItem('kubeCompliance.authoringTarget', vscode.StatusBarAlignment.Left, 40);

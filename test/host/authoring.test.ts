@@ -146,6 +146,10 @@ suite('authoring: profiles as tests, run against a pinned container', function (
     const t = s.pinned.target!;
     assert.deepEqual([t.context, t.namespace, t.pod, t.container, t.approach], ['demo-admin', 'demo', 'standard-app', 'app', 'kubernetes-api']);
     assert.equal(t.compatibility, 'Standard');
+    // the status bar names the pinned container and opens its options
+    assert.equal(s.pinned.status.text, '$(pinned) demo/standard-app/app');
+    assert.equal(s.pinned.status.command, 'kubeCompliance.showPinnedTarget');
+    assert.match((s.pinned.status.tooltip as vscode.MarkdownString).value, /context: `demo-admin`/);
   });
 
   test('running fs-04 against demo-admin/demo/standard-app/app marks it failed, with the message at its control line', async () => {
@@ -199,6 +203,9 @@ suite('authoring: profiles as tests, run against a pinned container', function (
     const api = await activateExtension();
     assert.ok(api.results.feedback.diagnostics.get(vscode.Uri.file(file))?.some((d) => d.code === 'fs-04'));
     assert.equal(api.results.feedback.statusOf('fs-01'), 'Passed');
+    // both authoring runs so far (fs-04 from the explorer, fs-01 on save) used the one dedicated, reused terminal
+    const authoringTerminals = vscode.window.terminals.filter((t) => t.name.includes('Kube Compliance: authoring'));
+    assert.equal(authoringTerminals.length, 1, `terminals: ${vscode.window.terminals.map((t) => t.name).join(' | ')}`);
   });
 
   test('a save while a run for the same control is in flight cancels that run first', async () => {
