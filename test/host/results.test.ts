@@ -154,6 +154,36 @@ suite('results panel', () => {
     assert.equal(snap.imgElements, 0, 'no <img> element exists in the panel');
   });
 
+  test('the panel page has a strict CSP: nothing by default, scripts only with its nonce, no unsafe-inline or eval', async () => {
+    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: LOCAL });
+    const view = panelView(api);
+    await inspectWhen(view, 'the report rendered (so the nonce script ran)', (s) => s.matchingControls === 10);
+    const page = view.webview.html;
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(page);
+    assert.ok(meta, 'a CSP meta element');
+    const directives = new Map(meta[1].split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v] as [string, string[]]));
+    assert.deepEqual(directives.get('default-src'), ["'none'"]);
+    const scriptSrc = directives.get('script-src') ?? [];
+    assert.equal(scriptSrc.length, 1, `script-src is the nonce alone: ${scriptSrc.join(' ')}`);
+    const nonce = /^'nonce-([A-Za-z0-9+/=]{16,})'$/.exec(scriptSrc[0])?.[1];
+    assert.ok(nonce, `a nonce of at least 16 characters: ${scriptSrc[0]}`);
+    assert.ok(!/unsafe-inline|unsafe-eval/.test(meta[1]), `no unsafe-inline or unsafe-eval: ${meta[1]}`);
+    const scripts = [...page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    assert.ok(scripts.length >= 1);
+    for (const [, attrs, body] of scripts) {
+      assert.match(attrs, new RegExp(`nonce="${nonce}"`), 'every script carries the nonce');
+      assert.match(attrs, /src="/, 'no inline script');
+      assert.equal(body.trim(), '');
+    }
+    assert.ok(!/\son[a-z]+=/i.test(page), 'no inline event handlers');
+    // a fresh page gets a fresh nonce
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: LOCAL });
+    const again = panelView(api);
+    assert.notEqual(again, view, 'a new panel');
+    assert.ok(!again.webview.html.includes(nonce), 'the nonce is not reused');
+  });
+
   test('diagnostics mark failed and errored controls and are replaced by the next run', async () => {
     await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: LOCAL });
     const fsFile = vscode.Uri.file(join(ws, 'container-baseline', 'controls', 'filesystem.rb'));
