@@ -130,10 +130,23 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     assert.equal(item.label, 'demo/standard-app/app');
     assert.equal(item.contextValue, 'run.report');
     assert.equal(item.command?.command, 'kubeCompliance.openRun');
+    // the entry shows the profile, the counts and the time; its tooltip names the report
+    const description = String(item.description);
+    assert.ok(description.startsWith('demo-baseline · '), description);
+    assert.match(description, /\b4 passed, 2 failed\b/);
+    assert.match(description, /\b1 N\/A\b/);
+    assert.ok(description.includes(new Date(record.startedAt).toLocaleString()), `the start time in ${description}`);
+    assert.ok((item.tooltip as vscode.MarkdownString).value.includes(record.reportPath), 'the tooltip names the report');
 
     // the results panel shows this report
     await waitFor('the results panel shows the report', () => api.results.latest?.path === record.reportPath);
     assert.ok(api.results.panel.view, 'the panel is open');
+    // the Runs entry links back to its report once another report is shown
+    const shared = process.env.KC_SHARED_DIR ?? join(extRoot(), '..', 'shared');
+    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: join(shared, 'fixtures', 'reports', 'container-baseline-local.json') });
+    assert.notEqual(api.results.latest?.path, record.reportPath);
+    await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+    await waitFor('the Runs entry reopens its report', () => api.results.latest?.path === record.reportPath);
 
     // the temporary kubeconfig is gone; the credentials were only ever in it
     assert.deepEqual(scanTempDirs(), []);
