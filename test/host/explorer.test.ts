@@ -1,5 +1,9 @@
 import * as assert from 'node:assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import * as vscode from 'vscode';
+import { parse } from 'yaml';
 import type { ExplorerNode } from '../../src/views/explorer';
 import { activateExtension, waitFor } from './util';
 
@@ -232,5 +236,92 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
     assert.match(content, /What to do/);
     assert.match(content, /token/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('error nodes: an unreachable API shows its URL, a TLS failure points at the CA, a 403 on namespaces falls back to the context namespace', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const admin = api.explorer.pool.client('demo-admin');
+    const demoFiles = process.env.KUBECONFIG!;
+    const demo = parse(readFileSync(demoFiles.split(delimiter)[0], 'utf8')) as { contexts: Array<{ name: string; context: { cluster: string } }>; clusters: Array<{ name: string; cluster: { server: string } }> };
+    const clusterName = demo.contexts.find((c) => c.name === 'demo-admin')!.context.cluster;
+    const server = demo.clusters.find((c) => c.name === clusterName)!.cluster.server;
+    // a service account that may read pods in demo only (no namespace list), with a TokenRequest token
+    const ns = '/api/v1/namespaces/demo';
+    const name = 'audit-pods-only';
+    await admin.request('POST', `${ns}/serviceaccounts`, { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } } });
+    await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/demo/roles', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }] },
+    });
+    await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/demo/rolebindings', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name, namespace: 'demo' }] },
+    });
+    const tr = await admin.request<{ status: { token: string } }>('POST', `${ns}/serviceaccounts/${name}/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } });
+    // a CA that did not sign the emulator's certificate: any system root
+    const wrongCa = readdirSync('/etc/ssl/certs').filter((f) => f.endsWith('.pem')).map((f) => join('/etc/ssl/certs', f))[0];
+    assert.ok(wrongCa, 'a system CA certificate to use as the wrong CA');
+    const dir = mkdtempSync(join(process.env.KC_TEST_RUN_DIR ?? tmpdir(), 'explorer-errors-'));
+    const extra = join(dir, 'kubeconfig');
+    writeFileSync(
+      extra,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: audit-nowhere',
+        '  cluster: {server: "https://127.0.0.1:1"}',
+        '- name: audit-wrong-ca',
+        `  cluster: {server: "${server}", certificate-authority: "${wrongCa}"}`,
+        'users:',
+        '- name: audit-sa',
+        `  user: {token: "${tr.status.token}"}`,
+        'contexts:',
+        '- name: audit-unreachable',
+        '  context: {cluster: audit-nowhere, user: audit-sa}',
+        '- name: audit-tls',
+        '  context: {cluster: audit-wrong-ca, user: audit-sa}',
+        '- name: audit-pods-only',
+        `  context: {cluster: ${clusterName}, user: audit-sa, namespace: demo}`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const cfg = vscode.workspace.getConfiguration('kubeCompliance');
+    await cfg.update('kubeconfig', [demoFiles, extra].join(delimiter), vscode.ConfigurationTarget.Global);
+    try {
+      const ctx = (context: string) => waitFor(`context ${context}`, async () => (await p.getChildren(undefined)).find((n) => n.kind === 'context' && n.context === context));
+      const only = async (context: string) => {
+        const kids = await p.getChildren(await ctx(context));
+        return kids;
+      };
+
+      const dead = await only('audit-unreachable');
+      assert.equal(dead.length, 1);
+      const deadItem = p.getTreeItem(dead[0]);
+      assert.equal(dead[0].kind, 'message');
+      assert.match(String(deadItem.label), /Cannot reach https:\/\/127\.0\.0\.1:1\b/, 'the node names the server URL');
+      assert.equal(deadItem.command?.command, 'kubeCompliance.refresh', 'the action retries');
+
+      const tls = await only('audit-tls');
+      assert.equal(tls.length, 1);
+      const tlsItem = p.getTreeItem(tls[0]);
+      assert.ok(String(tlsItem.label).startsWith(`TLS failure talking to ${server.replace(/\/+$/, '')}`), String(tlsItem.label));
+      assert.match(String(tlsItem.tooltip), /certificate-authority/, 'the tooltip says what to check');
+      assert.equal(tlsItem.command?.command, 'kubeCompliance.showErrorDetails');
+
+      const limited = await only('audit-pods-only');
+      const labels = limited.map((n) => `${n.kind}:${n.kind === 'namespace' ? n.namespace : p.getTreeItem(n).label}`);
+      assert.deepEqual(labels, ['message:Only namespace "demo"', 'namespace:demo'], labels.join(', '));
+      assert.match(String(p.getTreeItem(limited[0]).tooltip), /may not list namespaces/);
+      const pods = await child(limited[1], 'group', (n) => n.workloadKind === 'Pod');
+      await child(pods, 'pod', (n) => n.name === 'standard-app');
+    } finally {
+      await cfg.update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+      await admin.request('DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/demo/rolebindings/' + name).catch(() => undefined);
+      await admin.request('DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/demo/roles/' + name).catch(() => undefined);
+      await admin.request('DELETE', `${ns}/serviceaccounts/${name}`).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await waitFor('the demo contexts alone again', async () => !(await p.getChildren(undefined)).some((n) => n.kind === 'context' && n.context.startsWith('audit-')));
   });
 });
