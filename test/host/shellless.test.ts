@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ContainerClassification } from '../../src/core/cluster/types';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/scan/types';
 import type { ExplorerNode } from '../../src/views/explorer';
@@ -151,5 +152,28 @@ suite('shell-less: scanning distroless containers through a helper in the real V
   test('Add Scanner Sidecar is refused for a bare pod, without changing it', async () => {
     const ok = await vscode.commands.executeCommand('kubeCompliance.addScannerSidecar', { kind: 'workload', context: 'demo-admin', namespace: 'demo', workloadKind: 'Pod', name: 'distroless-app' });
     assert.equal(ok, false);
+  });
+
+  test('asked once per pod: a second helper in the same pod (another target) is added without a second question', async () => {
+    const classification = (n: ExplorerNode) => (n as { classification: ContainerClassification }).classification;
+    const app = classification(await containerNode(api, 'multi-app', 'app'));
+    const side = classification(await containerNode(api, 'multi-app', 'sidecar'));
+    const asked = api.shellless.questions.length;
+    const first = await api.shellless.prepare('debug-container', app);
+    assert.equal(api.shellless.questions.length, asked + 1, 'asked before the first helper was added');
+    const q = api.shellless.questions.at(-1)!;
+    assert.equal(q.pod, 'multi-app');
+    assert.match(q.summary, /stays in the pod spec until the pod is replaced/);
+    const second = await api.shellless.prepare('debug-container', side);
+    assert.equal(api.shellless.questions.length, asked + 1, 'the pod was approved already: not asked again');
+    assert.deepEqual([first.transportTarget.container, second.transportTarget.container], ['kc-scan-helper', 'kc-scan-helper-2']);
+    const pod = await api.explorer.pool.client('demo-admin').getPodJson('demo', 'multi-app');
+    assert.deepEqual(
+      (pod.spec?.ephemeralContainers ?? []).map((c: { name: string; targetContainerName: string }) => [c.name, c.targetContainerName]),
+      [
+        ['kc-scan-helper', 'app'],
+        ['kc-scan-helper-2', 'sidecar'],
+      ],
+    );
   });
 });
