@@ -324,4 +324,42 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
     }
     await waitFor('the demo contexts alone again', async () => !(await p.getChildren(undefined)).some((n) => n.kind === 'context' && n.context.startsWith('audit-')));
   });
+
+  test('nothing is fetched for collapsed nodes: listing pods classifies no container; other namespaces are not read', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    p.refresh(); // fresh clients, models and probe caches
+    const client = api.explorer.pool.client('demo-admin');
+    const paths = new Set<string>();
+    const classification: string[] = [];
+    const spy = <K extends 'listPages' | 'list' | 'watch' | 'selfSubjectAccessReview' | 'exec'>(name: K, record: (args: unknown[]) => void) => {
+      const original = (client[name] as (...a: unknown[]) => unknown).bind(client);
+      (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        record(args);
+        return original(...args);
+      };
+    };
+    spy('listPages', (a) => paths.add(String(a[0])));
+    spy('list', (a) => paths.add(String(a[0])));
+    spy('watch', (a) => paths.add(String(a[0])));
+    spy('selfSubjectAccessReview', () => classification.push('review'));
+    spy('exec', (a) => classification.push(`exec ${String(a[1])}/${String(a[2])}`));
+    try {
+      const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+      const demo = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+      const pods = await child(demo, 'group', (n) => n.workloadKind === 'Pod');
+      const standard = await child(pods, 'pod', (n) => n.name === 'standard-app');
+      assert.deepEqual(classification, [], 'no access review or exec probe while every pod is collapsed');
+      const outside = [...paths].filter((x) => x !== '/api/v1/namespaces' && !x.includes('/namespaces/demo/'));
+      assert.deepEqual(outside, [], `only the namespace list and namespace demo were read: ${[...paths].join(', ')}`);
+      assert.ok([...paths].some((x) => x.includes('/namespaces/demo/pods')), 'the pods of demo were listed');
+      // expanding the pod classifies its containers (so the spies do see classification)
+      await p.getChildren(standard);
+      assert.ok(classification.includes('review'), classification.join(', '));
+      assert.ok(classification.includes('exec standard-app/app'), classification.join(', '));
+      assert.ok(!classification.some((c) => c.startsWith('exec ') && !c.startsWith('exec standard-app/')), `only the expanded pod was probed: ${classification.join(', ')}`);
+    } finally {
+      p.refresh();
+    }
+  });
 });
