@@ -281,6 +281,42 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     }
   });
 
+  test('Chef InSpec: the licence is asked once (modal), remembered, and only the user\'s answer is passed', async () => {
+    // the double now says it is Chef InSpec and refuses without CHEF_LICENSE; the modal is answered by a stub
+    const window = vscode.window as unknown as { showInformationMessage: (...a: unknown[]) => Thenable<unknown> };
+    const original = window.showInformationMessage;
+    const asked: Array<{ message: string; modal: boolean; items: string[] }> = [];
+    window.showInformationMessage = (...a: unknown[]) => {
+      const message = String(a[0]);
+      if (!/Chef License/.test(message)) return original.apply(vscode.window, a);
+      const items = a.slice(2).map(String);
+      asked.push({ message, modal: (a[1] as { modal?: boolean } | undefined)?.modal === true, items });
+      return Promise.resolve(items.find((i) => /accept-no-persist/.test(i)));
+    };
+    const state = (api.scan.auditors as unknown as { context: vscode.ExtensionContext }).context.globalState;
+    process.env.KC_DOUBLE_REQUIRE_LICENSE = '1';
+    process.env.KC_DOUBLE_VERSION = 'Chef InSpec 5.22.40';
+    try {
+      assert.equal(api.scan.auditors.licenseAnswer(), undefined, 'no answer recorded yet');
+      await api.scan.auditors.discover(true);
+      const one = await api.scan.run({ target: target(), profile: { profile: PROFILE() }, showResults: false, notify: false });
+      assert.equal(one.exitCode, 100, one.message);
+      assert.equal(asked.length, 1, 'asked before the first scan');
+      assert.ok(asked[0].modal, 'a modal question');
+      assert.ok(asked[0].items.some((i) => /Decline/.test(i)), `declining is offered: ${asked[0].items.join(', ')}`);
+      assert.equal(api.scan.auditors.licenseAnswer(), 'accept-no-persist');
+      const two = await api.scan.run({ target: target(), profile: { profile: PROFILE() }, showResults: false, notify: false });
+      assert.equal(two.exitCode, 100, two.message);
+      assert.equal(asked.length, 1, 'not asked again');
+    } finally {
+      window.showInformationMessage = original;
+      delete process.env.KC_DOUBLE_REQUIRE_LICENSE;
+      delete process.env.KC_DOUBLE_VERSION;
+      await state.update('kubeCompliance.chefLicense', undefined);
+      await api.scan.auditors.discover(true);
+    }
+  });
+
   test('the profile picker lists the workspace profiles; the default and recents are remembered', async () => {
     const found = await api.scan.profiles.workspaceProfiles();
     const baseline = found.find((p) => p.name === 'container-baseline');
