@@ -325,6 +325,43 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
     await waitFor('the demo contexts alone again', async () => !(await p.getChildren(undefined)).some((n) => n.kind === 'context' && n.context.startsWith('audit-')));
   });
 
+  test('init and ephemeral containers appear under their pod, marked as such, each description starting with its word', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const client = api.explorer.pool.client('demo-admin');
+    const standard = await client.getPodJson('demo', 'standard-app');
+    const app = standard.spec!.containers[0];
+    const name = 'audit-roles-app';
+    await client.request('POST', '/api/v1/namespaces/demo/pods', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'demo' },
+        spec: { initContainers: [{ name: 'setup', image: app.image, command: ['true'] }], containers: [{ ...app, name: 'app' }] },
+      },
+    });
+    try {
+      await client.patchEphemeralContainers('demo', name, [{ name: 'debugger', image: app.image, command: ['sleep', '3600'], targetContainerName: 'app' }]);
+      p.refresh();
+      const admin = await child(undefined, 'context', (n) => n.context === 'demo-admin');
+      const demo = await child(admin, 'namespace', (n) => n.namespace === 'demo');
+      const pods = await child(demo, 'group', (n) => n.workloadKind === 'Pod');
+      const pod = await child(pods, 'pod', (n) => n.name === name);
+      const words = await containerWords(pod);
+      assert.deepEqual(Object.keys(words).sort(), ['app', 'debugger', 'setup'], JSON.stringify(words));
+      const WORDS = /^(Standard|Alpine|Minimal|Distroless|Windows|Sandboxed|Not running|Forbidden) · /;
+      for (const [ctr, d] of Object.entries(words)) assert.match(d, WORDS, `${ctr}: ${d}`);
+      assert.ok(words.setup.startsWith('Not running · '), `the completed init container is not running: ${words.setup}`);
+      assert.match(words.setup, / · init · /);
+      assert.match(words.debugger, / · ephemeral · /);
+      assert.doesNotMatch(words.app, / · (init|ephemeral) · /);
+    } finally {
+      // the refresh above replaced the clients: delete through the current one
+      await api.explorer.pool.client('demo-admin').request('DELETE', `/api/v1/namespaces/demo/pods/${name}`);
+      p.refresh();
+    }
+  });
+
   test('nothing is fetched for collapsed nodes: listing pods classifies no container; other namespaces are not read', async () => {
     const api = await activateExtension();
     const p = api.explorer.provider;
