@@ -3,7 +3,7 @@
 // really runs the profile's checks in the container through kubectl exec; expected values come from the demo-baseline
 // profile and the demo images (Debian-like standard-app running as root, no /etc/kube-compliance/approved).
 import * as assert from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -194,6 +194,25 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     assert.equal(record.exitCode, 0);
     assert.deepEqual(record.controls, ['demo-fs-01', 'demo-fs-02']);
     assert.equal(record.counts?.controls, 2, '--controls narrowed the run');
+  });
+
+  test('a profile path and an inputs file with spaces, quotes, $() and backticks reach the auditor verbatim and run nothing', async () => {
+    const base = mkdtempSync(join(process.env.KC_TEST_RUN_DIR ?? tmpdir(), 'hostile-'));
+    const hostile = `it's "a" $(touch kc-pwned-1) \`touch kc-pwned-2\` ;touch kc-pwned-3 & | touch kc-pwned-4`;
+    const profileDir = join(base, `profile ${hostile}`);
+    cpSync(PROFILE(), profileDir, { recursive: true });
+    const inputs = join(base, `inputs ${hostile}.yml`);
+    writeFileSync(inputs, 'policy_marker: /etc/passwd\n');
+    const record = await api.scan.run({ target: target(), profile: { profile: profileDir, inputFile: inputs }, showResults: false, notify: false });
+    assert.equal(record.exitCode, 100, record.message);
+    assert.equal(record.profile, profileDir);
+    // demo-fs-03 checks the file named by the policy_marker input: /etc/passwd exists, so the inputs file was read
+    assert.deepEqual({ passed: record.counts?.passed, failed: record.counts?.failed }, { passed: 5, failed: 1 });
+    const places = [base, profileDir, record.cwd, extRoot(), process.cwd(), tmpdir(), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)];
+    for (const dir of new Set(places)) {
+      const pwned = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('kc-pwned')) : [];
+      assert.deepEqual(pwned, [], `nothing was run by a shell in ${dir}`);
+    }
   });
 
   test('cancelling leaves no auditor or kubectl process and no temporary kubeconfig; earlier results stay', async () => {
