@@ -61,8 +61,8 @@ try {
 
   say('starting the demo cluster (Kubernetes API emulator)…');
   const kubeconfig = join(runDir, 'kubeconfig');
-  const cluster = await startClusterProcess({ kubeconfig, log: say });
-  stops.push(() => cluster.stop());
+  // registered as soon as the process exists: a Ctrl-C while it starts stops it too
+  const cluster = await startClusterProcess({ kubeconfig, log: say, onStop: (stop) => stops.push(stop) });
 
   const ws = sampleWorkspace(runDir);
   const settings = {};
@@ -84,8 +84,7 @@ try {
       { env: { ...process.env, ...env }, encoding: 'utf8' });
     if (inst.status !== 0) throw new Error(`installing the VSIX into code-server failed:\n${inst.stderr}`);
     const port = opt('--port') ? Number(opt('--port')) : undefined;
-    const server = await startCodeServer({ prefix, runDir, workspace: ws, env: { KUBECONFIG: kubeconfig }, settings, smokeTestDriver: false, port, isolateHome: false });
-    stops.push(() => server.stop());
+    const server = await startCodeServer({ prefix, runDir, workspace: ws, env: { KUBECONFIG: kubeconfig }, settings, smokeTestDriver: false, port, isolateHome: false, onStop: (stop) => stops.push(stop) });
     console.log('');
     say(`Kube Compliance is running in VS Code (code-server) against the demo cluster ${cluster.url}`);
     say(`open: ${server.url}/?folder=${encodeURIComponent(ws)}`);

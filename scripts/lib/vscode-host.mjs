@@ -45,8 +45,10 @@ export function makeRunDir(label) {
 /**
  * Starts code-server on 127.0.0.1 in its own process group. Returns { url, port, stop(), dir }.
  * `env` is added to the server's environment, and so to the extension host's (KUBECONFIG, PATH…).
+ * `onStop(stop)` receives the stop function as soon as the process exists (before it is ready); a start that fails
+ * (exit, or no /healthz within `readyTimeoutMs`) has stopped the process group before it throws.
  */
-export async function startCodeServer({ prefix, runDir, workspace, env = {}, settings = {}, smokeTestDriver = true, port, log = () => {}, isolateHome = true }) {
+export async function startCodeServer({ prefix, runDir, workspace, env = {}, settings = {}, smokeTestDriver = true, port, log = () => {}, isolateHome = true, readyTimeoutMs = 30000, onStop = () => {} }) {
   port = port ?? (await freePort());
   const userSettings = {
     'terminal.integrated.gpuAcceleration': 'off', 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off',
@@ -87,26 +89,35 @@ export async function startCodeServer({ prefix, runDir, workspace, env = {}, set
   let exited = false;
   child.on('exit', () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (exited) throw new Error(`code-server exited at start; see ${join(runDir, 'code-server.log')}`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error('code-server did not answer /healthz within 30 s');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  log(`code-server ${url} (pid ${child.pid})`);
+  // the whole process group, also when code-server itself has already exited
   async function stop() {
-    if (exited) return;
-    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
     for (let i = 0; i < 30; i++) {
       try { process.kill(-child.pid, 0); } catch { return; }
       await new Promise((r) => setTimeout(r, 100));
     }
     try { process.kill(-child.pid, 'SIGKILL'); } catch {}
   }
+  onStop(stop);
+  // the caller can stop it from now on (e.g. on Ctrl-C before it is ready); a server that does not come up is
+  // stopped (with its whole process group) before the error is thrown
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (exited) {
+      await stop(); // whatever it started before it exited
+      throw new Error(`code-server exited at start; see ${join(runDir, 'code-server.log')}`);
+    }
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`code-server did not answer /healthz within ${readyTimeoutMs / 1000} s; see ${join(runDir, 'code-server.log')}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  log(`code-server ${url} (pid ${child.pid})`);
   return { url, port, child, stop };
 }
 
