@@ -346,6 +346,15 @@ suite('results panel', () => {
     assert.equal(await vscode.env.clipboard.readText(), readFileSync(LOCAL, 'utf8'));
   });
 
+  test('Open Report opens a report file from disk (a file Uri, as from the explorer) in the panel', async () => {
+    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: LOCAL });
+    const loaded = await vscode.commands.executeCommand<LoadedLike>('kubeCompliance.openReport', vscode.Uri.file(TWO));
+    assert.equal(loaded?.path, TWO);
+    assert.deepEqual(loaded.panel.controls.map((c) => c.id).sort(), ['acct-03', 'fs-04']);
+    assert.equal(api.results.latest?.path, TWO);
+    await inspectWhen(panelView(api), 'the two-control report', (s) => s.matchingControls === 2 && /fs-04/.test(s.text) && /acct-03/.test(s.text));
+  });
+
   test('"Open With" shows a .json report in the report editor', async () => {
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(TWO), 'kubeCompliance.reportEditor');
     const view = await waitFor('the report editor', () => [...api.results.editors.views][0]);
