@@ -92,13 +92,23 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task));
     const running: string[] = [];
     const sub2 = api.scan.onDidChangeRunning((r) => running.push(`${r.namespace}/${r.pod}/${r.container}:${api.scan.isRunning(r)}`));
+    // the status bar item (private to the service): what it shows while the scan runs, and that it goes away
+    const bar = (api.scan as unknown as { statusBar: vscode.StatusBarItem }).statusBar;
+    const barShow = bar.show.bind(bar);
+    const barHide = bar.hide.bind(bar);
+    const statusBar: string[] = [];
+    bar.show = () => (statusBar.push(`show ${bar.text}`), barShow());
+    bar.hide = () => (statusBar.push('hide'), barHide());
     let record: RunRecord;
     try {
       record = await api.scan.run({ target: target(), profile: { profile: PROFILE() } });
     } finally {
       sub.dispose();
       sub2.dispose();
+      bar.show = barShow;
+      bar.hide = barHide;
     }
+    assert.deepEqual(statusBar, ['show $(loading~spin) Scanning demo/standard-app/app', 'hide'], 'progress in the status bar while the scan runs');
     first = record;
     // a real task of our type, named after the target
     const task = started.find((t) => t.definition.type === 'kube-compliance');
