@@ -261,6 +261,7 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     assert.equal(record.platform, 'unknown');
     assert.match(record.message, /could not identify the target/);
     assert.match(record.stderrTail ?? '', /\/bin\/sh/, 'the auditor\'s stderr is kept');
+    assert.deepEqual(scanTempDirs(), [], 'the temporary kubeconfig is gone after a run that ended in an error');
   });
 
   test('a missing transport or auditor gives the install guidance instead of a scan', async () => {
@@ -305,6 +306,7 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
       assert.equal(record.outcome, 'license');
       assert.match(record.message, /Chef License was not accepted/);
       assert.equal(record.reportPath, undefined);
+      assert.deepEqual(scanTempDirs(), [], 'the temporary kubeconfig is gone after the refused run');
     } finally {
       delete process.env.KC_DOUBLE_REQUIRE_LICENSE;
     }
