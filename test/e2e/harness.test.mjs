@@ -143,3 +143,22 @@ test('npm run demo: Ctrl-C while the demo cluster is still starting stops it too
     await finish(demo);
   }
 });
+
+test('the host-test harness: a run that does not finish in time prints the closing line, exits non-zero and leaves nothing running', { timeout: 300000 }, async () => {
+  // a short base: Chromium's singleton socket path (under the run's TMPDIR) must stay below the 108-byte limit
+  const base = mkdtempSync(join(tmpdir(), 'kch-'));
+  after(() => rmSync(base, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [join(repoRoot, 'scripts/run-host-tests.mjs')], {
+    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KC_RUN_TMP: base, KC_HOST_TIMEOUT_S: '1', KC_HOST_SUITES: 'foundation' },
+  });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+  assert.notEqual(code, 0, `exit code on a timeout:\n${out}\n${err}`);
+  assert.match(err, /host tests did not finish within 1 s/);
+  assert.match(out.trimEnd().split('\n').pop(), /^\d+ passed, \d+ failed$/, 'the last line is the closing line');
+  assert.deepEqual(await settle(base, 20000), [], 'code-server and the emulator are stopped');
+  assert.deepEqual(readdirSync(base), [], 'the run dir is removed');
+});
