@@ -243,6 +243,19 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
       }
       assert.ok(!cmdline.includes(token), 'no token on any command line of the run');
     }
+    // the run's environment: MITRE's session mode off by default; no Chef licence answer was given, so none is passed
+    const envs = processesUsing(full).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      } catch {
+        return undefined; // ended meanwhile
+      }
+    }).filter((e): e is string[] => !!e);
+    assert.ok(envs.length > 0, 'the environment of a running process of the scan was read');
+    for (const env of envs) {
+      assert.ok(env.includes('TRAIN_K8S_SESSION_MODE=false'), 'TRAIN_K8S_SESSION_MODE=false (the setting defaults to off)');
+      assert.ok(!env.some((e) => e.startsWith('CHEF_LICENSE=')), 'CHEF_LICENSE is never set on the user\'s behalf');
+    }
     cts.cancel();
     const record = await run;
     delete process.env.KC_DOUBLE_SLOW_MS;
