@@ -325,6 +325,43 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
     await waitFor('the demo contexts alone again', async () => !(await p.getChildren(undefined)).some((n) => n.kind === 'context' && n.context.startsWith('audit-')));
   });
 
+  test('no kubeconfig: the tree is empty and the welcome view (Choose a kubeconfig file) is switched on, no error pop-up', async () => {
+    const api = await activateExtension();
+    const p = api.explorer.provider;
+    const commands = vscode.commands as unknown as { executeCommand: (...a: unknown[]) => Thenable<unknown> };
+    const original = commands.executeCommand;
+    const keys: Array<[string, unknown]> = [];
+    commands.executeCommand = (...a: unknown[]) => {
+      if (a[0] === 'setContext' && a[1] === 'kubeCompliance.kubeconfigMissing') keys.push([String(a[1]), a[2]]);
+      return original.apply(vscode.commands, a);
+    };
+    const win = vscode.window as unknown as Record<'showErrorMessage' | 'showWarningMessage', (...a: unknown[]) => Thenable<unknown>>;
+    const originalError = win.showErrorMessage;
+    const originalWarning = win.showWarningMessage;
+    const popups: string[] = [];
+    win.showErrorMessage = (...a: unknown[]) => (popups.push(String(a[0])), originalError.apply(vscode.window, a));
+    win.showWarningMessage = (...a: unknown[]) => (popups.push(String(a[0])), originalWarning.apply(vscode.window, a));
+    const cfg = vscode.workspace.getConfiguration('kubeCompliance');
+    const nowhere = join(process.env.KC_TEST_RUN_DIR ?? tmpdir(), 'no-such-dir', 'kubeconfig');
+    try {
+      await cfg.update('kubeconfig', nowhere, vscode.ConfigurationTarget.Global);
+      const roots = await waitFor('an empty tree', async () => ((await p.getChildren(undefined)).length === 0 ? 'empty' : undefined));
+      assert.equal(roots, 'empty');
+      assert.deepEqual(keys.at(-1), ['kubeCompliance.kubeconfigMissing', true]);
+      const pkg = JSON.parse(readFileSync(join(vscode.extensions.getExtension('kube-compliance.kube-compliance')!.extensionPath, 'package.json'), 'utf8'));
+      const welcome = pkg.contributes.viewsWelcome.find((w: { view: string; when?: string }) => w.view === 'kubeCompliance.clusters' && w.when === 'kubeCompliance.kubeconfigMissing');
+      assert.ok(welcome, 'a Clusters welcome view for the missing kubeconfig');
+      assert.match(welcome.contents, /\(command:kubeCompliance\.chooseKubeconfig\)/);
+      assert.deepEqual(popups, [], 'no error or warning notification');
+    } finally {
+      commands.executeCommand = original;
+      win.showErrorMessage = originalError;
+      win.showWarningMessage = originalWarning;
+      await cfg.update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('the demo contexts back', async () => (await p.getChildren(undefined)).some((n) => n.kind === 'context' && n.context === 'demo-admin'));
+  });
+
   test('init and ephemeral containers appear under their pod, marked as such, each description starting with its word', async () => {
     const api = await activateExtension();
     const p = api.explorer.provider;
