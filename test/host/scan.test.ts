@@ -281,10 +281,39 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     process.env.KC_DOUBLE_NO_TRANSPORT = '1';
     try {
       await api.scan.auditors.discover(true); // discovery is cached; installing or removing a plugin is followed by "Check Auditor Again"
-      await assert.rejects(api.scan.run({ target: target(), profile: { profile: PROFILE() } }), /train-k8s-container-mitre/);
-      const d = api.scan.auditors.last!;
-      assert.equal(d.ready, false);
-      assert.deepEqual(d.problems.find((p) => p.kind === 'transport-missing')?.steps.map((s) => s.command), [`${DOUBLE()} plugin install train-k8s-container-mitre`]);
+      // notifications and the install terminal are observed through stubs (no real terminal runs the install)
+      const win = vscode.window as unknown as Record<'showErrorMessage' | 'showWarningMessage' | 'createTerminal', (...a: unknown[]) => unknown>;
+      const originals = { showErrorMessage: win.showErrorMessage, showWarningMessage: win.showWarningMessage, createTerminal: win.createTerminal };
+      const notes: Array<{ message: string; items: string[] }> = [];
+      const modals: string[] = [];
+      const sent: string[] = [];
+      win.showErrorMessage = (...a: unknown[]) => (notes.push({ message: String(a[0]), items: a.slice(1).map(String) }), Promise.resolve(undefined));
+      win.showWarningMessage = (...a: unknown[]) => {
+        if ((a[1] as { modal?: boolean } | undefined)?.modal) {
+          modals.push(`${String(a[0])}\n${String((a[1] as { detail?: string }).detail)}`);
+          return Promise.resolve('Run in Terminal');
+        }
+        return Promise.resolve(undefined);
+      };
+      win.createTerminal = () => ({ name: 'stub', show: () => undefined, sendText: (t: string) => void sent.push(t), dispose: () => undefined });
+      try {
+        await assert.rejects(api.scan.run({ target: target(), profile: { profile: PROFILE() } }), /train-k8s-container-mitre/);
+        const d = api.scan.auditors.last!;
+        assert.equal(d.ready, false);
+        const step = `${DOUBLE()} plugin install train-k8s-container-mitre`;
+        assert.deepEqual(d.problems.find((p) => p.kind === 'transport-missing')?.steps.map((s) => s.command), [step]);
+        // the notification says what to install and offers to do it
+        const note = notes.find((n) => /train-k8s-container-mitre/.test(n.message));
+        assert.ok(note, `a notification names the transport: ${JSON.stringify(notes)}`);
+        assert.ok(note.items.includes('Install…'), note.items.join(', '));
+        // Install… asks first (modal listing the commands), then runs exactly those steps in a terminal
+        assert.equal(await vscode.commands.executeCommand('kubeCompliance.installAuditor'), true);
+        assert.equal(modals.length, 1);
+        assert.ok(modals[0].includes(step), modals[0]);
+        assert.deepEqual(sent, [step]);
+      } finally {
+        Object.assign(win, originals);
+      }
     } finally {
       delete process.env.KC_DOUBLE_NO_TRANSPORT;
     }
