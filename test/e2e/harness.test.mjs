@@ -91,14 +91,17 @@ async function finish(demo) {
   if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill('SIGKILL');
 }
 
-test('npm run demo: the explorer works without an auditor and says how to install one; Ctrl-C stops everything', { timeout: 420000 }, async (t) => {
+test('npm run demo (--desktop without `code` falls back): the explorer works without an auditor and says how to install one; Ctrl-C stops everything', { timeout: 420000 }, async (t) => {
   if (findExecutableSync('cinc-auditor') || findExecutableSync('inspec')) t.diagnostic('an auditor is installed here: the no-auditor message is not checked');
-  const demo = startDemo();
+  // without a desktop `code` (as here), `--desktop` must fall back to code-server and say so
+  const desktop = !findExecutableSync('code');
+  const demo = startDemo(desktop ? ['--desktop'] : []);
   const browserDir = makeRunDir('harness-browser');
   let browser;
   try {
     const [, url] = await demo.waitFor(/\[demo\] open: (http:\/\/127\.0\.0\.1:\d+\/\S*)/, 300000, 'URL');
     assert.equal(readdirSync(demo.base).length, 1, 'the demo made its run dir under KC_RUN_TMP');
+    if (desktop) assert.match(demo.output(), /no desktop `code` command on PATH: using code-server instead/);
     browser = await launchBrowser(browserDir);
     const { page } = browser;
     await page.goto(url);
