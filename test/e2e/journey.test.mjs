@@ -115,7 +115,7 @@ test('the whole journey: explorer → scan → terminal → results panel → so
     assert.match(distroless, /^app\s*Distroless · debug container/, `distroless-app's container row: ${distroless}`);
   });
 
-  await step('run Scan on standard-app/app', 60000, async () => {
+  await step('run Scan on standard-app/app', 150000, async () => {
     const podIndex = async () => (await page.locator('.monaco-list-row').allInnerTexts()).findIndex((t) => t.startsWith('standard-app'));
     const i = await podIndex();
     const containerRow = page.locator('.monaco-list-row').nth(i + 1);
@@ -124,7 +124,7 @@ test('the whole journey: explorer → scan → terminal → results panel → so
     // the profile picker: the workspace's demo-baseline, then "Scan"
     const pick = async (text) => {
       const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
-      await item.waitFor({ timeout: 30000 });
+      await item.waitFor({ timeout: 60000 });
       await item.click();
     };
     await pick('demo-baseline');
