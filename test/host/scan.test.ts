@@ -390,6 +390,35 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     }
   });
 
+  test('in a restricted (untrusted) workspace a scan is refused before anything starts, with a way to manage trust', async () => {
+    const workspace = vscode.workspace as unknown as { isTrusted: boolean };
+    const own = Object.getOwnPropertyDescriptor(workspace, 'isTrusted');
+    const win = vscode.window as unknown as { showWarningMessage: (...a: unknown[]) => Thenable<unknown> };
+    const originalWarning = win.showWarningMessage;
+    const warnings: Array<{ message: string; items: string[] }> = [];
+    win.showWarningMessage = (...a: unknown[]) => (warnings.push({ message: String(a[0]), items: a.slice(1).map(String) }), Promise.resolve(undefined));
+    Object.defineProperty(workspace, 'isTrusted', { configurable: true, get: () => false });
+    const started: string[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task.definition.type));
+    const runsBefore = api.scan.runs.runs.length;
+    try {
+      assert.equal(vscode.workspace.isTrusted, false, 'the stub is in place');
+      await assert.rejects(api.scan.run({ target: target(), profile: { profile: PROFILE() } }), /restricted workspace/);
+      assert.deepEqual(started, [], 'no task started');
+      assert.equal(api.scan.runs.runs.length, runsBefore, 'nothing recorded');
+      assert.deepEqual(scanTempDirs(), [], 'no temporary kubeconfig written');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0].message, /Trust the workspace/);
+      assert.deepEqual(warnings[0].items, ['Manage Workspace Trust']);
+    } finally {
+      sub.dispose();
+      if (own) Object.defineProperty(workspace, 'isTrusted', own);
+      else delete (workspace as { isTrusted?: boolean }).isTrusted;
+      win.showWarningMessage = originalWarning;
+    }
+    assert.equal(vscode.workspace.isTrusted, true, 'trust restored');
+  });
+
   test('the profile picker lists the workspace profiles; the default and recents are remembered', async () => {
     const found = await api.scan.profiles.workspaceProfiles();
     const baseline = found.find((p) => p.name === 'container-baseline');
