@@ -204,6 +204,8 @@ function run(argv: string[], out: (s: string) => void, err: (s: string) => void)
         throw e;
       }
       for (const k of result.unknownKeys) err(`warning: unknown threshold key "${k}" ignored${unknownKeyHint(k)}\n`);
+      // a gate that recognises no rule would always pass: a misspelt file must not turn a CI gate green
+      if (result.checked === 0) throw new InputError(`${file ?? '--inline'}: no threshold rule recognised, so nothing would be checked (keys such as compliance.min, failed.total.max, error.critical.max)`);
       if (result.met) {
         out(`All ${result.checked} threshold rules met.\n`);
         return 0;

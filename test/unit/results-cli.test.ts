@@ -65,6 +65,11 @@ test('threshold: exit 0 when met, 1 naming each unmet rule', () => {
   const inline = cli(['threshold', join(reports, 'container-baseline-local.json'), '--inline', '{"compliance.min":80,"errors.total.max":0}']);
   assert.equal(inline.code, 1);
   assert.match(inline.stderr, /unknown threshold key "errors\.total\.max" ignored \(the status is "error", not "errors"\)/);
+  // a file in which no key is recognised checks nothing: it is an error, not a pass
+  const none = cli(['threshold', join(reports, 'container-baseline-local.json'), '--inline', '{"errors.total.max":0}']);
+  assert.equal(none.code, 3, none.stdout);
+  assert.match(none.stderr, /no threshold rule recognised/);
+  assert.doesNotMatch(none.stdout, /met/);
 });
 
 test('compare: text, json and markdown', () => {
