@@ -13,31 +13,12 @@ import { parse } from 'yaml';
 import type { IdentityRecord } from '../../src/core/access';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/scan/types';
-import type { ExplorerNode } from '../../src/views/explorer';
-import { activateExtension, EXTENSION_ID, waitFor } from './util';
+import { activateExtension, demoContainerNode, EXTENSION_ID, nextFinishedRun } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
 const PROFILE = () => join(extRoot(), 'test/fixtures/profiles/demo-baseline');
 const MANAGED = 'app.kubernetes.io/managed-by=kube-compliance';
-
-async function child<K extends ExplorerNode['kind']>(api: KubeComplianceApi, parent: ExplorerNode | undefined, kind: K, pick: (n: Extract<ExplorerNode, { kind: K }>) => boolean): Promise<Extract<ExplorerNode, { kind: K }>> {
-  const kids = await api.explorer.provider.getChildren(parent);
-  const found = kids.find((n) => n.kind === kind && pick(n as Extract<ExplorerNode, { kind: K }>));
-  assert.ok(found, `no ${kind} under ${parent?.id ?? 'the root'}; got ${kids.map((k) => `${k.kind}:${k.id}`).join(', ')}`);
-  return found as Extract<ExplorerNode, { kind: K }>;
-}
-
-async function containerNode(api: KubeComplianceApi, pod: string, container: string): Promise<ExplorerNode> {
-  const admin = await child(api, undefined, 'context', (n) => n.context === 'demo-admin');
-  const demo = await child(api, admin, 'namespace', (n) => n.namespace === 'demo');
-  const pods = await child(api, demo, 'group', (n) => n.workloadKind === 'Pod');
-  const podNode = await child(api, pods, 'pod', (n) => n.name === pod);
-  return waitFor(`container ${pod}/${container} classified`, async () => {
-    const c = (await api.explorer.provider.getChildren(podNode)).find((n) => n.kind === 'container' && n.name === container);
-    return c && (c as { classification?: unknown }).classification ? c : undefined;
-  });
-}
 
 async function labelled(api: KubeComplianceApi): Promise<string[]> {
   const c = api.explorer.pool.client('demo-admin');
@@ -109,12 +90,7 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
     const def = { type: 'kube-compliance', context: 'demo-readonly', namespace: 'demo', pod: 'standard-app', container: 'app', profile: PROFILE() };
     const resolved = api.scan.resolveTask(new vscode.Task(def, vscode.workspace.workspaceFolders![0], 'tasks.json scan as demo-readonly', 'Workspace'));
     assert.ok(resolved, 'the task provider resolves the task');
-    const done = new Promise<RunRecord>((res) => {
-      const sub = api.scan.onDidFinishRun((r) => {
-        sub.dispose();
-        res(r);
-      });
-    });
+    const done = nextFinishedRun(api);
     await vscode.tasks.executeTask(resolved);
     const record = await done;
     assert.equal(record.outcome, 'error', record.message);
@@ -128,7 +104,7 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
   });
 
   test('Create Scanner Identity on the container node asks first; declined creates nothing, confirmed creates exactly the labelled objects and a 0600 kubeconfig in private storage', async () => {
-    const node = await containerNode(api, 'standard-app', 'app');
+    const node = await demoContainerNode(api, 'standard-app', 'app');
     const asked = api.access.questions.length;
     api.access.setConfirmationAnswer(false);
     const declined = await vscode.commands.executeCommand('kubeCompliance.createScannerIdentity', node, { lifetimeMinutes: 15, debug: false });
@@ -239,7 +215,7 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
 
   test('a token the API server rejects (its ServiceAccount deleted behind our back) is told apart from a refusal; removal still cleans up', async () => {
     api.access.setConfirmationAnswer(true);
-    const node = await containerNode(api, 'standard-app', 'app');
+    const node = await demoContainerNode(api, 'standard-app', 'app');
     const rec = await api.access.createIdentity(node, { lifetimeMinutes: 10, debug: false });
     assert.ok(rec);
     await api.explorer.pool.client('demo-admin').core.deleteNamespacedServiceAccount({ namespace: 'demo', name: rec.id });

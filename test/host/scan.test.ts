@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/scan/types';
-import { activateExtension, EXTENSION_ID, waitFor } from './util';
+import { activateExtension, EXTENSION_ID, waitFor, nextFinishedRun } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const DOUBLE = () => join(extRoot(), 'test/fixtures/test-double-auditor.mjs');
@@ -192,12 +192,7 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     const folder = vscode.workspace.workspaceFolders![0];
     const resolved = api.scan.resolveTask(new vscode.Task(def, folder, 'tasks.json scan', 'Workspace'));
     assert.ok(resolved?.execution instanceof vscode.CustomExecution);
-    const done = new Promise<RunRecord>((res) => {
-      const sub = api.scan.onDidFinishRun((r) => {
-        sub.dispose();
-        res(r);
-      });
-    });
+    const done = nextFinishedRun(api);
     await vscode.tasks.executeTask(resolved);
     const record = await done;
     assert.equal(record.outcome, 'passed', record.message);

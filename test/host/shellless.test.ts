@@ -11,29 +11,10 @@ import type { ContainerClassification } from '../../src/core/cluster/types';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/scan/types';
 import type { ExplorerNode } from '../../src/views/explorer';
-import { activateExtension, EXTENSION_ID, waitFor } from './util';
+import { activateExtension, demoContainerNode, EXTENSION_ID, waitFor } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
-
-async function child<K extends ExplorerNode['kind']>(api: KubeComplianceApi, parent: ExplorerNode | undefined, kind: K, pick: (n: Extract<ExplorerNode, { kind: K }>) => boolean): Promise<Extract<ExplorerNode, { kind: K }>> {
-  const kids = await api.explorer.provider.getChildren(parent);
-  const found = kids.find((n) => n.kind === kind && pick(n as Extract<ExplorerNode, { kind: K }>));
-  assert.ok(found, `no ${kind} under ${parent?.id ?? 'the root'}; got ${kids.map((k) => `${k.kind}:${k.id}`).join(', ')}`);
-  return found as Extract<ExplorerNode, { kind: K }>;
-}
-
-/** The explorer's container node for demo/POD/CONTAINER (it carries the classification the Scan command uses). */
-async function containerNode(api: KubeComplianceApi, pod: string, container: string): Promise<ExplorerNode> {
-  const admin = await child(api, undefined, 'context', (n) => n.context === 'demo-admin');
-  const demo = await child(api, admin, 'namespace', (n) => n.namespace === 'demo');
-  const pods = await child(api, demo, 'group', (n) => n.workloadKind === 'Pod');
-  const podNode = await child(api, pods, 'pod', (n) => n.name === pod);
-  return waitFor(`container ${pod}/${container} classified`, async () => {
-    const c = (await api.explorer.provider.getChildren(podNode)).find((n) => n.kind === 'container' && n.name === container);
-    return c && (c as { classification?: unknown }).classification ? c : undefined;
-  });
-}
 
 suite('shell-less: scanning distroless containers through a helper in the real VS Code host', function () {
   this.timeout(180000);
@@ -63,13 +44,13 @@ suite('shell-less: scanning distroless containers through a helper in the real V
   });
 
   test('the explorer classifies distroless-app/app as Distroless, to be scanned through a debug container', async () => {
-    const node = await containerNode(api, 'distroless-app', 'app');
+    const node = await demoContainerNode(api, 'distroless-app', 'app');
     const item = api.explorer.provider.getTreeItem(node);
     assert.match(String(item.description), /^Distroless · debug container/);
   });
 
   test('Scan on distroless-app/app: asks once, adds the helper, runs the task through it and opens the results', async () => {
-    const node = await containerNode(api, 'distroless-app', 'app');
+    const node = await demoContainerNode(api, 'distroless-app', 'app');
     const asked = api.shellless.questions.length;
     const started: vscode.Task[] = [];
     const sub = vscode.tasks.onDidStartTask((e) => started.push(e.execution.task));
@@ -102,7 +83,7 @@ suite('shell-less: scanning distroless containers through a helper in the real V
 
   test('a second Scan reuses the same helper without asking again (MITRE transport)', async () => {
     process.env.KC_DOUBLE_TRANSPORT = 'mitre';
-    const node = await containerNode(api, 'distroless-app', 'app');
+    const node = await demoContainerNode(api, 'distroless-app', 'app');
     const asked = api.shellless.questions.length;
     const before = api.scan.runs.runs[0];
     const record = await vscode.commands.executeCommand<RunRecord | undefined>('kubeCompliance.scan', node);
@@ -117,7 +98,7 @@ suite('shell-less: scanning distroless containers through a helper in the real V
 
   test('Scan on shared-pid-app/app goes through its scanner sidecar', async () => {
     process.env.KC_DOUBLE_TRANSPORT = 'inspec-v1';
-    const node = await containerNode(api, 'shared-pid-app', 'app');
+    const node = await demoContainerNode(api, 'shared-pid-app', 'app');
     const record = await vscode.commands.executeCommand<RunRecord | undefined>('kubeCompliance.scan', node);
     assert.ok(record);
     assert.equal(record.approach, 'sidecar');
@@ -156,8 +137,8 @@ suite('shell-less: scanning distroless containers through a helper in the real V
 
   test('asked once per pod: a second helper in the same pod (another target) is added without a second question', async () => {
     const classification = (n: ExplorerNode) => (n as { classification: ContainerClassification }).classification;
-    const app = classification(await containerNode(api, 'multi-app', 'app'));
-    const side = classification(await containerNode(api, 'multi-app', 'sidecar'));
+    const app = classification(await demoContainerNode(api, 'multi-app', 'app'));
+    const side = classification(await demoContainerNode(api, 'multi-app', 'sidecar'));
     const asked = api.shellless.questions.length;
     const first = await api.shellless.prepare('debug-container', app);
     assert.equal(api.shellless.questions.length, asked + 1, 'asked before the first helper was added');
