@@ -13,11 +13,12 @@
 import type { ApproachPlan } from './types';
 import type { ContainerRef } from '../cluster/types';
 import type { AccessDecision, AccessAttributes, ExecResult, ExecRunOptions } from '../cluster/client';
-import { TARGET_PID_VARIABLE, WRAPPER_MESSAGE_PREFIX, WRAPPER_UNREACHABLE_EXIT, busyboxShell, selectorFor, startupScript, targetConfigScript, type TargetSelector } from './helperScript';
+import { TARGET_PID_VARIABLE, WRAPPER_MESSAGE_PREFIX, WRAPPER_UNREACHABLE_EXIT, busyboxShell, startupScript, targetConfigScript, type TargetSelector } from './helperScript';
 import {
   containerState,
   permissionKey,
   preflightDebug,
+  podTargetSelector,
   preflightMessage,
   requiredPermissions,
   type AccessMap,
@@ -276,15 +277,7 @@ export async function prepareDebugContainer(cluster: HelperCluster, ref: Pick<Co
 
   let created = false;
   const shared = pod.spec?.shareProcessNamespace === true;
-  const targetSpec = (pod.spec?.containers ?? []).find((c: Json) => c.name === target);
-  const selector = selectorFor({
-    shareProcessNamespace: shared,
-    container: target,
-    containerId: containerState(pod, target).containerID,
-    command: targetSpec?.command,
-    args: targetSpec?.args,
-    siblings: (pod.spec?.containers ?? []).filter((c: Json) => c.name !== target),
-  });
+  const selector = podTargetSelector(pod, target, shared);
   if (decision.action === 'create') {
     const container = helperContainer({ name: decision.name, target, image, selector, capabilities: pre.addCapabilities, runAsRoot: pre.helperRunsAsRoot });
     const change: PodChange = {

@@ -14,6 +14,7 @@
 import type { ApproachKind, ContainerClassification } from '../cluster/types';
 import { requiredPermissions as accessRequirements } from '../access/requirements';
 import type { RequiredPermission } from './types';
+import { selectorFor, type TargetSelector } from './helperScript';
 
 /** A Kubernetes object as JSON (the client's RawObject). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -337,4 +338,18 @@ export function preflightMessage(r: PreflightResult): string {
   lines.push(r.alternative ? `Would work instead: ${r.alternative}` : 'Nothing was changed.');
   if (r.alternative) lines.push('Nothing was changed.');
   return lines.join('\n');
+}
+
+/** How the helper finds `target`'s processes in `pod`: PID 1 in its own PID namespace, else by container ID / command line. */
+export function podTargetSelector(pod: Json, target: string, shareProcessNamespace: boolean): TargetSelector {
+  const containers: Json[] = pod.spec?.containers ?? [];
+  const spec = containers.find((c: Json) => c.name === target);
+  return selectorFor({
+    shareProcessNamespace,
+    container: target,
+    containerId: containerState(pod, target).containerID,
+    command: spec?.command,
+    args: spec?.args,
+    siblings: containers.filter((c: Json) => c.name !== target),
+  });
 }

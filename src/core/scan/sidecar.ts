@@ -16,7 +16,6 @@ import {
   HELPER_SCRIPT_VERSION,
   busyboxShell,
   installScript,
-  selectorFor,
   startupScript,
   targetConfigScript,
 } from './helperScript';
@@ -31,7 +30,7 @@ import {
   type PrepareOptions,
   type PreparedApproach,
 } from './debugContainer';
-import { SIDECAR_NAME, containerState, enforcedLevel, preflightMessage, preflightSidecar, requiredPermissions, targetUser, type Json } from './shelllessPreflight';
+import { SIDECAR_NAME, enforcedLevel, podTargetSelector, preflightMessage, preflightSidecar, requiredPermissions, targetUser, type Json } from './shelllessPreflight';
 
 export { SIDECAR_NAME };
 
@@ -194,15 +193,7 @@ export async function prepareSidecar(cluster: HelperCluster, ref: Pick<Container
     const r = await cluster.exec(ns, podName, sidecar, busyboxShell(installScript({ mode: 'shared' })), { timeoutMs: 60000, signal: o.signal });
     if (r.exitCode !== 0) throw new ShelllessError(`Installing the wrapper in ${sidecar} failed (exit ${r.exitCode ?? '?'}): ${r.stderr.trim() || (r.end.kind !== 'exit' ? r.end.message : '')}. The sidecar needs a writable /bin and /opt, and root.`, 'helper-failed', pre);
   }
-  const spec = (pod.spec?.containers ?? []).find((c: Json) => c.name === target);
-  const selector = selectorFor({
-    shareProcessNamespace: true,
-    container: target,
-    containerId: containerState(pod, target).containerID,
-    command: spec?.command,
-    args: spec?.args,
-    siblings: (pod.spec?.containers ?? []).filter((c: Json) => c.name !== target),
-  });
+  const selector = podTargetSelector(pod, target, true);
   o.progress?.(`Pointing ${sidecar} at ${target}…`);
   const conf = await cluster.exec(ns, podName, sidecar, busyboxShell(targetConfigScript(selector)), { timeoutMs: 30000, signal: o.signal });
   if (conf.exitCode !== 0) throw new ShelllessError(`Could not point ${sidecar} at ${target}: ${conf.stderr.trim() || (conf.end.kind !== 'exit' ? conf.end.message : `exit ${conf.exitCode}`)}`, 'helper-failed', pre);
