@@ -86,19 +86,39 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
   });
 }
 
-class WsSession implements ChannelSession {
-  readonly transport = 'websocket' as const;
-  readonly protocol: string;
+/** The stdin-ended and closed bookkeeping both session kinds share. */
+abstract class SessionLifecycle {
   closed = false;
-  private stdinCbs: ((d: Buffer) => void)[] = [];
-  private resizeCbs: ((w: number, h: number) => void)[] = [];
   private stdinEndCbs: (() => void)[] = [];
   private closeCbs: (() => void)[] = [];
   private stdinEnded = false;
+
+  protected endStdin(): void {
+    if (this.stdinEnded) return;
+    this.stdinEnded = true;
+    for (const cb of this.stdinEndCbs) cb();
+  }
+
+  protected markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cb of this.closeCbs) cb();
+  }
+
+  onStdinEnd(cb: () => void): void { if (this.stdinEnded) cb(); else this.stdinEndCbs.push(cb); }
+  onClose(cb: () => void): void { if (this.closed) cb(); else this.closeCbs.push(cb); }
+}
+
+class WsSession extends SessionLifecycle implements ChannelSession {
+  readonly transport = 'websocket' as const;
+  readonly protocol: string;
+  private stdinCbs: ((d: Buffer) => void)[] = [];
+  private resizeCbs: ((w: number, h: number) => void)[] = [];
   /** stdin that arrived before anyone listened (handed over on the first onStdin). */
   private pendingStdin: Buffer[] = [];
 
   constructor(private readonly ws: WebSocket) {
+    super();
     this.protocol = ws.protocol;
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -120,18 +140,6 @@ class WsSession implements ChannelSession {
     ws.on('error', () => this.markClosed());
   }
 
-  private endStdin(): void {
-    if (this.stdinEnded) return;
-    this.stdinEnded = true;
-    for (const cb of this.stdinEndCbs) cb();
-  }
-
-  private markClosed(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const cb of this.closeCbs) cb();
-  }
-
   write(channel: 1 | 2, data: Buffer): Promise<void> | undefined {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return undefined;
     const frame = Buffer.allocUnsafe(data.length + 1);
@@ -148,9 +156,7 @@ class WsSession implements ChannelSession {
     this.stdinCbs.push(cb);
     for (const d of this.pendingStdin.splice(0)) cb(d);
   }
-  onStdinEnd(cb: () => void): void { if (this.stdinEnded) cb(); else this.stdinEndCbs.push(cb); }
   onResize(cb: (w: number, h: number) => void): void { this.resizeCbs.push(cb); }
-  onClose(cb: () => void): void { if (this.closed) cb(); else this.closeCbs.push(cb); }
 
   finish(status: StatusObject): void {
     if (this.closed) return;
@@ -273,18 +279,15 @@ export function acceptSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, e
   });
 }
 
-class SpdySession implements ChannelSession {
+class SpdySession extends SessionLifecycle implements ChannelSession {
   readonly transport = 'spdy' as const;
-  closed = false;
-  private closeCbs: (() => void)[] = [];
-  private stdinEndCbs: (() => void)[] = [];
-  private stdinEnded = false;
 
   constructor(
     private readonly socket: Duplex,
     private readonly streams: Map<string, SpdyStream>,
     readonly protocol: string,
   ) {
+    super();
     socket.on('close', () => this.markClosed());
     socket.on('error', () => this.markClosed());
     const stdin = streams.get('stdin');
@@ -294,18 +297,6 @@ class SpdySession implements ChannelSession {
     // The output and error streams are write-only for us: keep them flowing so their FINs are seen (stdin and resize
     // flow once someone listens).
     for (const [type, s] of streams) if (type !== 'stdin' && type !== 'resize') s.resume();
-  }
-
-  private endStdin(): void {
-    if (this.stdinEnded) return;
-    this.stdinEnded = true;
-    for (const cb of this.stdinEndCbs) cb();
-  }
-
-  private markClosed(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const cb of this.closeCbs) cb();
   }
 
   write(channel: 1 | 2, data: Buffer): Promise<void> | undefined {
@@ -322,11 +313,9 @@ class SpdySession implements ChannelSession {
   onStdin(cb: (data: Buffer) => void): void {
     this.streams.get('stdin')?.on('data', (d: Buffer) => cb(Buffer.from(d)));
   }
-  onStdinEnd(cb: () => void): void { if (this.stdinEnded) cb(); else this.stdinEndCbs.push(cb); }
   onResize(cb: (w: number, h: number) => void): void {
     this.streams.get('resize')?.on('data', (d: Buffer) => { for (const size of parseSizes(d)) cb(size.Width, size.Height); });
   }
-  onClose(cb: () => void): void { if (this.closed) cb(); else this.closeCbs.push(cb); }
 
   finish(status: StatusObject): void {
     if (this.closed) return;
