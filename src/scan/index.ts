@@ -41,7 +41,7 @@ export function registerScan(ctx: CommandContext): ScanService {
     // best effort
   }
   const auditors = new AuditorService(context, log);
-  const profiles = new ProfilePicker(context);
+  const profiles = new ProfilePicker(context, log);
   const runs = new RunsView(context.workspaceState);
   const scan = new ScanService(context, log, auditors, profiles, runs);
   context.subscriptions.push(auditors, runs, scan, vscode.window.registerTreeDataProvider('kubeCompliance.runs', runs));

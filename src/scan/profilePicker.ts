@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import { isUrlProfile } from '../core/scan/argv';
+import type { Log } from '../log';
 import { profileName } from './runsView';
 import type { ProfileChoice } from './types';
 
@@ -21,7 +22,10 @@ interface PickItem extends vscode.QuickPickItem {
  * (workspaceState), which scans then use without asking.
  */
 export class ProfilePicker {
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log?: Log,
+  ) {}
 
   getDefault(): ProfileChoice | undefined {
     return this.context.workspaceState.get<ProfileChoice>(DEFAULT_KEY);
@@ -66,29 +70,8 @@ export class ProfilePicker {
   }
 
   private async pickProfile(title: string): Promise<ProfileChoice | undefined> {
-    const def = this.getDefault();
-    const items: PickItem[] = [];
-    if (def) {
-      items.push({ label: 'Workspace default', kind: vscode.QuickPickItemKind.Separator });
-      items.push({ label: `$(star-full) ${profileName(def.profile)}`, description: describe(def), choice: def });
-      items.push({ label: '$(close) Forget the workspace default', action: 'forgetDefault' });
-    }
-    const ws = await this.workspaceProfiles();
-    if (ws.length) {
-      items.push({ label: 'In this workspace', kind: vscode.QuickPickItemKind.Separator });
-      for (const p of ws) items.push({ label: `$(folder) ${p.name}`, description: vscode.workspace.asRelativePath(p.path), detail: p.title, choice: { profile: p.path } });
-    }
-    const known = new Set(items.map((i) => i.choice?.profile).filter(Boolean));
-    const recent = this.recents().filter((r) => !known.has(r.profile));
-    if (recent.length) {
-      items.push({ label: 'Recently used', kind: vscode.QuickPickItemKind.Separator });
-      for (const r of recent) items.push({ label: `$(history) ${profileName(r.profile)}`, description: describe(r), choice: r });
-    }
-    items.push({ label: 'Other', kind: vscode.QuickPickItemKind.Separator });
-    items.push({ label: '$(folder-opened) Choose a profile folder…', action: 'browseFolder' });
-    items.push({ label: '$(file-zip) Choose a profile archive (.tar.gz, .zip)…', action: 'browseArchive' });
-    items.push({ label: '$(link) Enter a profile URL…', action: 'url', detail: 'https://, git or Supermarket URL; the auditor fetches it.' });
-    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Profiles are folders with an inspec.yml', matchOnDescription: true, ignoreFocusOut: true });
+    // the picker opens at once, busy, while the workspace is searched (a cold search can take a while)
+    const picked = await vscode.window.showQuickPick(this.profileItems(), { title, placeHolder: 'Profiles are folders with an inspec.yml', matchOnDescription: true, ignoreFocusOut: true });
     if (!picked) return undefined;
     if (picked.choice) return picked.choice;
     switch (picked.action) {
@@ -116,6 +99,35 @@ export class ProfilePicker {
       default:
         return undefined;
     }
+  }
+
+  /** The picker's entries: the workspace default, the workspace's profiles, recent ones, and the other ways. */
+  private async profileItems(): Promise<PickItem[]> {
+    const started = Date.now();
+    const def = this.getDefault();
+    const items: PickItem[] = [];
+    if (def) {
+      items.push({ label: 'Workspace default', kind: vscode.QuickPickItemKind.Separator });
+      items.push({ label: `$(star-full) ${profileName(def.profile)}`, description: describe(def), choice: def });
+      items.push({ label: '$(close) Forget the workspace default', action: 'forgetDefault' });
+    }
+    const ws = await this.workspaceProfiles();
+    if (ws.length) {
+      items.push({ label: 'In this workspace', kind: vscode.QuickPickItemKind.Separator });
+      for (const p of ws) items.push({ label: `$(folder) ${p.name}`, description: vscode.workspace.asRelativePath(p.path), detail: p.title, choice: { profile: p.path } });
+    }
+    const known = new Set(items.map((i) => i.choice?.profile).filter(Boolean));
+    const recent = this.recents().filter((r) => !known.has(r.profile));
+    if (recent.length) {
+      items.push({ label: 'Recently used', kind: vscode.QuickPickItemKind.Separator });
+      for (const r of recent) items.push({ label: `$(history) ${profileName(r.profile)}`, description: describe(r), choice: r });
+    }
+    items.push({ label: 'Other', kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: '$(folder-opened) Choose a profile folder…', action: 'browseFolder' });
+    items.push({ label: '$(file-zip) Choose a profile archive (.tar.gz, .zip)…', action: 'browseArchive' });
+    items.push({ label: '$(link) Enter a profile URL…', action: 'url', detail: 'https://, git or Supermarket URL; the auditor fetches it.' });
+    this.log?.info(`profile picker: ${ws.length} workspace profile(s), ${recent.length} recent, found in ${Date.now() - started} ms`);
+    return items;
   }
 
   /** Second step: inputs file, waiver file, "remember as default", then scan. */

@@ -167,7 +167,10 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     const token = request.token ?? new vscode.CancellationTokenSource().token;
     const target: ContainerRef = { context: request.target.context, namespace: request.target.namespace, pod: request.target.pod, container: request.target.container };
     const plan = request.approach ?? identityPlan(target);
-    const { auditor, license } = await this.auditors.require();
+    const checking = Date.now();
+    // discovery is cached; when it is not, the Clusters view shows progress while the auditor is asked
+    const { auditor, license } = await vscode.window.withProgress({ location: { viewId: 'kubeCompliance.clusters' } }, () => this.auditors.require());
+    this.log.info(`scan ${refLabel(target)}: auditor ready after ${Date.now() - checking} ms`);
     const choice = request.profile ?? (await this.profiles.resolve());
     if (!choice) throw new ScanCancelledError('No profile was chosen, so nothing was scanned.');
     let kubeconfigPath = request.kubeconfigPath;

@@ -27,10 +27,41 @@ async function step(name, timeoutMs, fn) {
     await page.screenshot({ path: join(artifacts, `journey-${label}.png`) }).catch(() => {});
   } catch (err) {
     await page?.screenshot({ path: join(artifacts, `journey-${label}-FAILED.png`) }).catch(() => {});
-    throw new Error(`journey step "${name}" failed: ${err instanceof Error ? err.message : err}`);
+    const seen = await whatIsOnScreen().catch((e) => `(could not read the page: ${e})`);
+    throw new Error(`journey step "${name}" failed: ${err instanceof Error ? err.message : err}\n${seen}`);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * What a failed step leaves behind for whoever reads the CI log (screenshots stay on the CI machine): the open
+ * dialog, notifications and quick pick, the Clusters rows, and the tail of the extension's log channel.
+ */
+async function whatIsOnScreen() {
+  const texts = async (sel) => (await page.locator(sel).allInnerTexts().catch(() => [])).map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  const out = [
+    `dialog: ${JSON.stringify(await texts('.monaco-dialog-box'))}`,
+    `notifications: ${JSON.stringify(await texts('.notifications-toasts .notification-list-item'))}`,
+    `quick input: ${JSON.stringify(await texts('.quick-input-widget:visible'))}`,
+    `tree rows: ${JSON.stringify(await texts('.monaco-list-row'))}`,
+  ];
+  const logs = join(runDir, 'ud', 'logs');
+  const found = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (/Kube Compliance\.log$/.test(e.name)) found.push(join(d, e.name));
+    }
+  };
+  try {
+    walk(logs);
+  } catch {
+    // no logs folder yet
+  }
+  for (const f of found) out.push(`--- ${f.slice(runDir.length + 1)} (last 40 lines)\n${readFileSync(f, 'utf8').split('\n').slice(-40).join('\n')}`);
+  if (!found.length) out.push(`(no Kube Compliance log under ${logs})`);
+  return out.join('\n');
 }
 
 /** A tree row by its exact label (the description is a sibling element). */
@@ -116,9 +147,14 @@ test('the whole journey: explorer → scan → terminal → results panel → so
   });
 
   await step('run Scan on standard-app/app', 150000, async () => {
-    const podIndex = async () => (await page.locator('.monaco-list-row').allInnerTexts()).findIndex((t) => t.startsWith('standard-app'));
-    const i = await podIndex();
-    const containerRow = page.locator('.monaco-list-row').nth(i + 1);
+    // the container row is the row right below standard-app's in the Clusters tree (by the list's own row index,
+    // not by DOM order, and only in the Clusters pane: hidden views keep their rows in the page)
+    const clusters = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Clusters' }) }).first();
+    const podRow = clusters.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^standard-app$/ }) }).first();
+    const podIndex = Number(await podRow.getAttribute('data-index'));
+    assert.ok(Number.isInteger(podIndex), 'the standard-app row has a list index');
+    const containerRow = clusters.locator(`.monaco-list-row[data-index="${podIndex + 1}"]`);
+    assert.match((await containerRow.innerText()).replace(/\s+/g, ' ').trim(), /^app\s*Standard/, 'the row below standard-app is its container');
     await containerRow.hover();
     await containerRow.locator('.action-label[aria-label^="Scan"]').click();
     // the profile picker: the workspace's demo-baseline, then "Scan"
