@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
+import { findProfileFiles } from '../core/profiles/find';
+import { IGNORED_DIRS } from '../core/profiles/index';
 import { isUrlProfile } from '../core/scan/argv';
 import type { Log } from '../log';
 import { profileName } from './runsView';
@@ -53,14 +55,36 @@ export class ProfilePicker {
     return this.pickOptions(profile);
   }
 
-  /** Profile folders in the workspace, by their `inspec.yml`. */
-  async workspaceProfiles(): Promise<Array<{ path: string; name: string; title?: string }>> {
-    const files = await vscode.workspace.findFiles('**/inspec.yml', '**/{node_modules,.git,vendor,dist}/**', 500);
+  /**
+   * Profile folders in the workspace, by their `inspec.yml`: through the editor's search service (which honours
+   * `files.exclude`), or — when it has not answered within `searchTimeoutMs` — by reading the workspace folders
+   * directly (bounded), so a slow or stuck search never leaves the picker empty. 0 reads the folders directly.
+   */
+  async workspaceProfiles(searchTimeoutMs = 5000): Promise<Array<{ path: string; name: string; title?: string }>> {
+    const exclude = `**/{${[...IGNORED_DIRS].join(',')}}/**`;
+    const cts = new vscode.CancellationTokenSource();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), searchTimeoutMs)));
+    let files: string[];
+    try {
+      const searched = searchTimeoutMs > 0 ? await Promise.race([vscode.workspace.findFiles('**/inspec.yml', exclude, 500, cts.token).then((u) => u.map((f) => f.fsPath)), timedOut]) : undefined;
+      if (searched) files = searched;
+      else {
+        cts.cancel();
+        const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+        const found = await findProfileFiles(roots);
+        if (searchTimeoutMs > 0) this.log?.warn(`profile picker: the search service did not answer in ${searchTimeoutMs} ms; read the workspace folders directly (${found.files.length} profile(s)${found.truncated ? ', stopped early: very large workspace' : ''})`);
+        files = found.files.slice(0, 500);
+      }
+    } finally {
+      clearTimeout(timer);
+      cts.dispose();
+    }
     return files
-      .map((f) => {
-        const path = dirname(f.fsPath);
+      .map((file) => {
+        const path = dirname(file);
         try {
-          const meta = parse(readFileSync(f.fsPath, 'utf8')) as { name?: unknown; title?: unknown } | null;
+          const meta = parse(readFileSync(file, 'utf8')) as { name?: unknown; title?: unknown } | null;
           return { path, name: typeof meta?.name === 'string' ? meta.name : profileName(path), title: typeof meta?.title === 'string' ? meta.title : undefined };
         } catch {
           return { path, name: profileName(path), title: 'inspec.yml could not be read' };

@@ -76,6 +76,20 @@ async function expand(label) {
   await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await r.elementHandle(), { timeout: 30000 });
 }
 
+/**
+ * The row right below `label`'s in the Clusters tree: found by the list's own row index (`data-index`), never by DOM
+ * order — the tree re-renders rows when a watch refreshes it (stopped-app's restarts), and re-rendered rows may sit
+ * anywhere among their siblings in the DOM. Scoped to the Clusters pane: hidden views keep their rows in the page.
+ */
+async function rowBelow(label) {
+  const clusters = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Clusters' }) }).first();
+  const index = Number(await clusters.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().getAttribute('data-index'));
+  assert.ok(Number.isInteger(index), `the ${label} row has a list index`);
+  return clusters.locator(`.monaco-list-row[data-index="${index + 1}"]`);
+}
+
+const flatText = async (locator, timeout = 30000) => (await locator.innerText({ timeout })).replace(/\s+/g, ' ').trim();
+
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   // screenshots of an earlier run must not pass for this run's
@@ -133,8 +147,7 @@ test('the whole journey: explorer → scan → terminal → results panel → so
     // each pod has a container `app`: its row comes right below the pod's once the pod's children are loaded
     const containerRowAfter = async (pod) => {
       for (let i = 0; i < 200; i++) {
-        const flat = (await page.locator('.monaco-list-row').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
-        const next = flat[flat.findIndex((r) => r.startsWith(pod)) + 1] ?? '';
+        const next = await rowBelow(pod).then((r) => flatText(r, 1000)).catch(() => '');
         if (next.startsWith('app')) return next;
         await page.waitForTimeout(250);
       }
@@ -147,14 +160,8 @@ test('the whole journey: explorer → scan → terminal → results panel → so
   });
 
   await step('run Scan on standard-app/app', 150000, async () => {
-    // the container row is the row right below standard-app's in the Clusters tree (by the list's own row index,
-    // not by DOM order, and only in the Clusters pane: hidden views keep their rows in the page)
-    const clusters = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Clusters' }) }).first();
-    const podRow = clusters.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^standard-app$/ }) }).first();
-    const podIndex = Number(await podRow.getAttribute('data-index'));
-    assert.ok(Number.isInteger(podIndex), 'the standard-app row has a list index');
-    const containerRow = clusters.locator(`.monaco-list-row[data-index="${podIndex + 1}"]`);
-    assert.match((await containerRow.innerText()).replace(/\s+/g, ' ').trim(), /^app\s*Standard/, 'the row below standard-app is its container');
+    const containerRow = await rowBelow('standard-app');
+    assert.match(await flatText(containerRow), /^app\s*Standard/, 'the row below standard-app is its container');
     await containerRow.hover();
     await containerRow.locator('.action-label[aria-label^="Scan"]').click();
     // the profile picker: the workspace's demo-baseline, then "Scan"

@@ -419,6 +419,8 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     const baseline = found.find((p) => p.name === 'container-baseline');
     assert.ok(baseline, `the workspace's container-baseline profile is listed (${found.map((p) => p.name).join(', ')})`);
     assert.equal(baseline.title, 'Container Baseline (fixture)');
+    // the fallback when the search service does not answer: the workspace folders read directly give the same list
+    assert.deepEqual(await api.scan.profiles.workspaceProfiles(0), found);
     await api.scan.profiles.setDefault({ profile: baseline.path, inputFile: join(baseline.path, 'inputs.yml') });
     assert.deepEqual(api.scan.profiles.getDefault(), { profile: baseline.path, inputFile: join(baseline.path, 'inputs.yml') });
     assert.deepEqual(await api.scan.profiles.resolve(), api.scan.profiles.getDefault(), 'scans use the default without asking');

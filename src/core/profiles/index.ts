@@ -20,7 +20,8 @@ export interface ProfileLocation {
   readonly controlFiles: string[];
 }
 
-const IGNORED_DIRS = new Set(['node_modules', '.git', 'vendor', '.inspec', 'inspec-cache']);
+/** Folders that never hold the user's profiles: dependencies, VCS data, the auditor's vendored and cached profiles. */
+export const IGNORED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', 'vendor', '.inspec', 'inspec-cache']);
 
 function segments(p: string): string[] {
   return p.split(/[\\/]+/).filter(Boolean);
