@@ -3,10 +3,10 @@
 // identity's objects (exact rules: resourceNames, both exec verbs, nothing else), the YAML export, rollback and
 // label-only cleanup, the identity kubeconfig (0600, single context) and redaction of its token.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import {
   AccessDeniedError,
@@ -262,7 +262,9 @@ test('the identity kubeconfig: one cluster (server and CA copied), one context w
   assert.deepEqual(doc.users, [{ name: 'kc-scanner-1', user: { token: TOKEN } }]);
   assert.ok(!yaml.includes('admin-secret-token'), "the user's own credentials are not copied");
 
-  const dir = join(mkdtempSync(join(tmpdir(), 'kc-access-')), 'access', 'kc-scanner-1');
+  const base = mkdtempSync(join(tmpdir(), 'kc-access-'));
+  const dir = join(base, 'access', 'kc-scanner-1');
+  after(() => rmSync(base, { recursive: true, force: true }));
   const p = writeIdentityKubeconfig(dir, yaml);
   assert.equal(statSync(p).mode & 0o777, 0o600);
   assert.equal(statSync(dir).mode & 0o777, 0o700);

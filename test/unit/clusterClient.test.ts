@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -14,7 +14,10 @@ import { KubeError } from '../../src/core/cluster/errors';
 const dir = mkdtempSync(join(tmpdir(), 'kc-client-'));
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 const servers: Array<http.Server> = [];
-after(() => servers.forEach((s) => s.close()));
+after(() => {
+  servers.forEach((s) => s.close());
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function serve(handler: Handler, tls?: { key: string; cert: string }): Promise<string> {
   const fn = (req: http.IncomingMessage, res: http.ServerResponse) => {

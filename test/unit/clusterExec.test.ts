@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,11 @@ import { KubeError } from '../../src/core/cluster/errors';
 // A minimal exec endpoint speaking v5.channel.k8s.io (kubernetes-wire-protocol.md §4): channel byte + payload.
 type Behaviour = (ws: WebSocket, url: URL) => void;
 const servers: http.Server[] = [];
-after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
+const dirs: string[] = [];
+after(() => {
+  servers.forEach((s) => (s.closeAllConnections(), s.close()));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 async function execServer(behaviour: Behaviour, upgradeStatus?: number): Promise<ClusterClient> {
   const server = http.createServer((_q, res) => res.end('{}'));
@@ -28,6 +32,7 @@ async function execServer(behaviour: Behaviour, upgradeStatus?: number): Promise
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const dir = mkdtempSync(join(tmpdir(), 'kc-exec-'));
+  dirs.push(dir);
   const f = join(dir, 'kc.yaml');
   writeFileSync(
     f,

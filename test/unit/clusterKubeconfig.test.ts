@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ClusterClient, credentialHint, listContexts, loadDefaultKubeconfig, loadKubeconfig } from '../../src/core/cluster/client';
 import { KubeError } from '../../src/core/cluster/errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'kc-kubeconfig-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
