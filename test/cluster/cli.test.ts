@@ -2,10 +2,10 @@
 // retries the 429s), and SIGTERM ends every process it started and unmounts everything under its work dir.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { kubectl, scratchDir } from './kubectl-util';
 
 const MAIN = join(__dirname, 'main.ts');
@@ -127,7 +127,12 @@ test('CLI demo scenario: SIGTERM while it is still starting stops what it starte
 
 test('CLI without root: exits 1 at once with a clear message and writes no kubeconfig', async () => {
   const file = join(mkdtempSync(join(scratchDir(), 'cli-')), 'kubeconfig');
-  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', MAIN, '--kubeconfig', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: tmpdir() } });
+  // a temporary folder the unprivileged user may write (tsx keeps its cache there), whatever TMPDIR is
+  // (not under the scratch folder: that one is 0700, so the unprivileged user cannot reach into it)
+  const childTmp = mkdtempSync(join(tmpdir(), 'kc-nobody-'));
+  chmodSync(childTmp, 0o1777);
+  after(() => rmSync(childTmp, { recursive: true, force: true }));
+  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', MAIN, '--kubeconfig', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: childTmp, TMPDIR: childTmp } });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const code = await new Promise((r) => child.on('exit', r));

@@ -4,11 +4,10 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCluster, type Cluster } from './index';
-import { kubectl, kubectlBin } from './kubectl-util';
+import { kubectl, kubectlBin, scratchDir } from './kubectl-util';
 
 let cluster: Cluster;
 const k = (args: string[], minor: number, input?: string) => kubectl(cluster.kubeconfigPath, args, { minor, input, timeoutMs: 90_000 });
@@ -92,7 +91,7 @@ test('each container sees its own PID namespace (PID 1 = its entrypoint) and a r
 
 /** `kubectl exec -it … -- sh` under a local pseudo-terminal of 40×100 (util-linux script), typing `input` at the prompt. */
 function interactive(minor: number, input: string): Promise<{ code: number | null; output: string }> {
-  const cache = mkdtempSync(join(tmpdir(), 'kc-kubecache-'));
+  const cache = mkdtempSync(join(scratchDir(), 'kubecache-'));
   const cmd = `stty rows 40 cols 100; exec ${kubectlBin(minor)} exec -it standard-app -n demo -c app -- sh`;
   const p = spawn('script', ['-qefc', cmd, '/dev/null'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cache, KUBECACHEDIR: cache, KUBECONFIG: cluster.kubeconfigPath } });
   let output = '';

@@ -3,12 +3,12 @@
 // one probe per image, watches, 429/Retry-After, 401 and unreachable errors.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ContainerClassification } from '../../src/core/cluster/types';
 import { KubeError } from '../../src/core/cluster/errors';
 import { ClusterPool } from '../../src/core/cluster/pool';
+import { scratchDir } from './kubectl-util';
 import { startCluster, type Cluster } from './index';
 
 let cluster: Cluster;
@@ -219,7 +219,7 @@ test('403 listing namespaces: the model falls back to the context namespace and 
       body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'pods-only' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pods-only' }, subjects: [{ kind: 'ServiceAccount', name: 'pods-only', namespace: 'demo' }] },
     });
     const tr = await admin.request<{ status: { token: string } }>('POST', `${ns}/serviceaccounts/pods-only/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } });
-    const f = join(mkdtempSync(join(tmpdir(), 'kc-explorer-')), 'kubeconfig');
+    const f = join(mkdtempSync(join(scratchDir(), 'explorer-')), 'kubeconfig');
     writeFileSync(
       f,
       `apiVersion: v1\nkind: Config\ncurrent-context: pods-only\nclusters:\n- name: c\n  cluster: {server: "${cluster.url}", certificate-authority-data: ${Buffer.from(cluster.caPem).toString('base64')}}\nusers:\n- name: sa\n  user: {token: ${tr.status.token}}\ncontexts:\n- name: pods-only\n  context: {cluster: c, user: sa, namespace: demo}\n`,

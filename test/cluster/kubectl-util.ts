@@ -27,7 +27,7 @@ export interface KubectlResult {
 
 /** Runs `kubectl.1.<minor>` with KUBECONFIG and a fresh KUBECACHEDIR; never throws on a non-zero exit. */
 export function kubectl(kubeconfig: string, args: string[], opts: { minor?: number; input?: string; env?: Record<string, string>; timeoutMs?: number; cacheDir?: string } = {}): Promise<KubectlResult> {
-  const cache = opts.cacheDir ?? mkdtempSync(join(tmpdir(), 'kc-kubecache-'));
+  const cache = opts.cacheDir ?? mkdtempSync(join(scratchDir(), 'kubecache-'));
   return new Promise((resolve, reject) => {
     const child = spawn(kubectlBin(opts.minor ?? 33), args, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cache, KUBECONFIG: kubeconfig, KUBECACHEDIR: cache, ...opts.env },
