@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, ensureHost, makeRunDir, repoRoot, startCodeServer } from './lib/vscode-host.mjs';
+import { cleanup, ensureHost, installVsix, makeRunDir, repoRoot, startCodeServer } from './lib/vscode-host.mjs';
 import { startClusterProcess } from './lib/cluster.mjs';
 import { findExecutableSync } from './lib/which.mjs';
 
@@ -77,12 +77,7 @@ try {
     say(`desktop VS Code opened on ${ws}; close the window or press Ctrl-C to stop`);
     child.on('exit', () => void stopAll(0));
   } else {
-    const node24 = join(prefix, 'node24/node_modules/node/bin');
-    const env = { PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: join(runDir, 'xdg/config'), XDG_DATA_HOME: join(runDir, 'xdg/data'), XDG_CACHE_HOME: join(runDir, 'xdg/cache'), TMPDIR: join(runDir, 'tmp') };
-    const inst = spawnSync(join(prefix, 'cs/node_modules/.bin/code-server'),
-      ['--user-data-dir', join(runDir, 'ud'), '--extensions-dir', join(runDir, 'ext'), '--install-extension', join(repoRoot, 'dist/kube-compliance.vsix')],
-      { env: { ...process.env, ...env }, encoding: 'utf8' });
-    if (inst.status !== 0) throw new Error(`installing the VSIX into code-server failed:\n${inst.stderr}`);
+    installVsix(prefix, runDir);
     const port = opt('--port') ? Number(opt('--port')) : undefined;
     const server = await startCodeServer({ prefix, runDir, workspace: ws, env: { KUBECONFIG: kubeconfig }, settings, smokeTestDriver: false, port, isolateHome: false, onStop: (stop) => stops.push(stop) });
     console.log('');

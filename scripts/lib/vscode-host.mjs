@@ -48,12 +48,13 @@ export function makeRunDir(label) {
  * `onStop(stop)` receives the stop function as soon as the process exists (before it is ready); a start that fails
  * (exit, or no /healthz within `readyTimeoutMs`) has stopped the process group before it throws.
  */
-export async function startCodeServer({ prefix, runDir, workspace, env = {}, settings = {}, smokeTestDriver = true, port, log = () => {}, isolateHome = true, readyTimeoutMs = 30000, onStop = () => {} }) {
+export async function startCodeServer({ prefix, runDir, workspace, env = {}, settings = {}, smokeTestDriver = true, port, log = () => {}, isolateHome = true, readyTimeoutMs = 30000, onStop = () => {}, workspaceTrust = false }) {
   port = port ?? (await freePort());
   const userSettings = {
     'terminal.integrated.gpuAcceleration': 'off', 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off',
     'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'chat.disableAIFeatures': true,
-    'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, 'window.restoreWindows': 'none',
+    // workspaceTrust: the folder opens in Restricted Mode (untrusted) without the startup question
+    'security.workspace.trust.enabled': workspaceTrust, 'security.workspace.trust.startupPrompt': 'never', 'workbench.tips.enabled': false, 'window.restoreWindows': 'none',
     'git.enabled': false, 'extensions.ignoreRecommendations': true, 'workbench.enableExperiments': false,
     ...settings,
   };
@@ -66,7 +67,8 @@ export async function startCodeServer({ prefix, runDir, workspace, env = {}, set
   const node24 = join(prefix, 'node24/node_modules/node/bin');
   const args = ['--config', join(runDir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
     '--user-data-dir', join(runDir, 'ud'), '--extensions-dir', join(runDir, 'ext'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'];
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--ignore-last-opened'];
+  if (!workspaceTrust) args.push('--disable-workspace-trust');
   if (smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   args.push(workspace);
   const out = createWriteStream(join(runDir, 'code-server.log'));
@@ -119,6 +121,18 @@ export async function startCodeServer({ prefix, runDir, workspace, env = {}, set
   }
   log(`code-server ${url} (pid ${child.pid})`);
   return { url, port, child, stop };
+}
+
+/**
+ * Installs a VSIX into the run's code-server (its own user-data and extensions folders, HOME-less XDG dirs).
+ * Throws with code-server's output when the install fails.
+ */
+export function installVsix(prefix, runDir, vsix = join(repoRoot, 'dist', 'kube-compliance.vsix')) {
+  const node24 = join(prefix, 'node24/node_modules/node/bin');
+  const r = spawnSync(join(prefix, 'cs/node_modules/.bin/code-server'),
+    ['--user-data-dir', join(runDir, 'ud'), '--extensions-dir', join(runDir, 'ext'), '--install-extension', vsix],
+    { encoding: 'utf8', env: { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: join(runDir, 'xdg/config'), XDG_DATA_HOME: join(runDir, 'xdg/data'), XDG_CACHE_HOME: join(runDir, 'xdg/cache'), TMPDIR: join(runDir, 'tmp') } });
+  if (r.status !== 0) throw new Error(`installing ${vsix} into code-server failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 /** Launches Debian's Chromium headless with a throw-away profile. */

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cleanup, ensureHost, launchBrowser, makeRunDir, repoRoot, startCodeServer } from '../../scripts/lib/vscode-host.mjs';
+import { cleanup, ensureHost, installVsix, launchBrowser, makeRunDir, repoRoot, startCodeServer } from '../../scripts/lib/vscode-host.mjs';
 
 const artifacts = join(repoRoot, 'test-results', 'e2e');
 let runDir, server, browser, prefix;
@@ -39,11 +39,7 @@ test('npm run package produces a VSIX holding only the bundles, media, snippets,
 
 test('the VSIX installs into code-server and shows the Kube Compliance view container', async () => {
   const vsix = join(repoRoot, 'dist', 'kube-compliance.vsix');
-  const node24 = join(prefix, 'node24/node_modules/node/bin');
-  const inst = spawnSync(join(prefix, 'cs/node_modules/.bin/code-server'),
-    ['--user-data-dir', join(runDir, 'ud'), '--extensions-dir', join(runDir, 'ext'), '--install-extension', vsix],
-    { encoding: 'utf8', env: { ...process.env, PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: join(runDir, 'xdg/config'), XDG_DATA_HOME: join(runDir, 'xdg/data'), XDG_CACHE_HOME: join(runDir, 'xdg/cache'), TMPDIR: join(runDir, 'tmp') } });
-  assert.equal(inst.status, 0, `install failed:\n${inst.stdout}\n${inst.stderr}`);
+  installVsix(prefix, runDir, vsix);
   assert.ok(readdirSync(join(runDir, 'ext')).some((d) => d.startsWith('kube-compliance.kube-compliance-')), 'installed into the extensions dir');
 
   const ws = join(runDir, 'workspace');
