@@ -3,9 +3,11 @@
 // a scan as demo-readonly is refused before anything starts, naming the missing permission; "Create Scanner Identity"
 // on the explorer's container node asks first (answered through the test seam api.access.setConfirmationAnswer — the
 // question is still asked and recorded), then a scan as that identity runs through the real task with the identity's
-// 0600 kubeconfig; renewal rewrites it; removal leaves no labelled object and no kubeconfig behind.
+// 0600 kubeconfig; renewal rewrites it; removal leaves no labelled object and no kubeconfig behind. The notifications'
+// buttons (Renew Token on a rejected token, Remove Scanner Identity after a scan) are clicked by answering
+// vscode.window's message calls with the button's label, as the workbench does when the user clicks it.
 import * as assert from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,7 +15,7 @@ import { parse } from 'yaml';
 import type { IdentityRecord } from '../../src/core/access';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/scan/types';
-import { activateExtension, demoContainerNode, EXTENSION_ID, nextFinishedRun } from './util';
+import { activateExtension, demoContainerNode, EXTENSION_ID, nextFinishedRun, waitFor } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
@@ -234,5 +236,57 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
     assert.deepEqual(removed.deleted, [`RoleBinding ${rec.id}`, `Role ${rec.id}`]);
     assert.deepEqual(await labelled(api), []);
     assert.equal(existsSync(rec.kubeconfigPath), false);
+  });
+  test("the notifications' buttons: a rejected token offers Renew Token, which gets one that works; after the scan, Remove Scanner Identity removes it", async () => {
+    api.access.setConfirmationAnswer(true);
+    const node = await demoContainerNode(api, 'standard-app', 'app');
+    const rec = await api.access.createIdentity(node, { lifetimeMinutes: 10, debug: false });
+    assert.ok(rec);
+    // the API server no longer accepts the token in the identity's kubeconfig (as after a signing-key rotation)
+    const doc = parse(readFileSync(rec.kubeconfigPath, 'utf8'));
+    doc.users[0].user.token = 'revoked-token-0123456789';
+    writeFileSync(rec.kubeconfigPath, JSON.stringify(doc), { mode: 0o600 });
+
+    // the user's clicks: these notifications are answered by choosing one of their buttons; everything else is dismissed
+    const win = vscode.window as unknown as Record<'showWarningMessage' | 'showInformationMessage', (...a: unknown[]) => Thenable<unknown>>;
+    const original = { warning: win.showWarningMessage, info: win.showInformationMessage };
+    const shown: Array<{ message: string; items: string[] }> = [];
+    const answer = (choose: Array<[RegExp, string]>) => (...a: unknown[]) => {
+      const message = String(a[0]);
+      const items = a.slice(1).filter((x): x is string => typeof x === 'string');
+      shown.push({ message, items });
+      const hit = choose.find(([re]) => re.test(message));
+      return Promise.resolve(hit && items.includes(hit[1]) ? hit[1] : undefined);
+    };
+    win.showWarningMessage = answer([[/rejected the token of scanner identity/, 'Renew Token']]);
+    win.showInformationMessage = answer([[/was scanned as scanner identity/, 'Remove Scanner Identity']]);
+    try {
+      const target = { context: 'demo-admin', namespace: 'demo', pod: 'standard-app', container: 'app' };
+      await assert.rejects(api.scan.run({ target, profile: { profile: PROFILE() }, kubeconfigPath: rec.kubeconfigPath }), /rejected the token/);
+      const offer = shown.find((n) => /rejected the token/.test(n.message));
+      assert.deepEqual(offer?.items, ['Renew Token', 'Remove Scanner Identity']);
+      // "Renew Token": a new token from the TokenRequest API, written to the same 0600 kubeconfig
+      const renewed = await waitFor('the renewed token', () => {
+        const t = parse(readFileSync(rec.kubeconfigPath, 'utf8')).users[0].user.token as string;
+        return t !== 'revoked-token-0123456789' ? t : undefined;
+      });
+      assert.ok(renewed.length > 20);
+      assert.equal(statSync(rec.kubeconfigPath).mode & 0o777, 0o600);
+      await waitFor('the renewal notice', () => shown.find((n) => /token of .* was renewed/.test(n.message)));
+
+      // the next scan with the identity passes the preflight and runs
+      const record = await api.scan.run({ target, profile: { profile: PROFILE() }, kubeconfigPath: rec.kubeconfigPath });
+      assert.equal(record.outcome, 'failed', record.message);
+      assert.equal(record.counts?.passed, 4);
+      // "Remove Scanner Identity" on the notice after the scan: the labelled objects and the kubeconfig are gone
+      const notice = await waitFor('the after-scan notice', () => shown.find((n) => /was scanned as scanner identity/.test(n.message)));
+      assert.deepEqual(notice.items, ['Remove Scanner Identity', 'Keep']);
+      await waitFor('the identity removed', async () => ((await labelled(api)).length === 0 && api.access.identities().length === 0 ? true : undefined));
+      assert.equal(existsSync(rec.kubeconfigPath), false);
+    } finally {
+      win.showWarningMessage = original.warning;
+      win.showInformationMessage = original.info;
+      api.access.setConfirmationAnswer(undefined);
+    }
   });
 });
