@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot } from '../../scripts/lib/vscode-host.mjs';
-import { containerRowText, expand, flatText, openDemoNamespace, openWorkbench, rowBelow, step } from './workbench.mjs';
+import { containerRowText, expand, flatText, openDemoNamespace, openWorkbench, pick, rowBelow, snapshot, step } from './workbench.mjs';
 
 let wb;
 
@@ -43,13 +43,8 @@ test('the whole journey: explorer → scan → terminal → results panel → so
     await containerRow.hover();
     await containerRow.locator('.action-label[aria-label^="Scan"]').click();
     // the profile picker: the workspace's demo-baseline, then "Scan"
-    const pick = async (text) => {
-      const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
-      await item.waitFor({ timeout: 60000 });
-      await item.click();
-    };
-    await pick('demo-baseline');
-    await pick(/^\s*Scan\b/);
+    await pick(page, 'demo-baseline');
+    await pick(page, /^\s*Scan(?!,)/); // "Scan", not "Scan, and use this profile by default…"
   });
 
   await step(wb, "see the task's output in the terminal", 120000, async () => {
@@ -77,5 +72,36 @@ test('the whole journey: explorer → scan → terminal → results panel → so
     // the editor's cursor line (its line number is drawn as the active one) is the control's line
     const editor = page.locator('.editor-instance', { has: page.locator('.view-line', { hasText: "control 'demo-fs-03' do" }) }).first();
     await editor.locator('.line-numbers.active-line-number', { hasText: new RegExp(`^${expectedLine}$`) }).first().waitFor({ timeout: 30000 });
+  });
+});
+
+test('the shell-less journey: Scan on distroless-app/app asks in a real modal, adds the debug container, and the report describes the target', async () => {
+  const { page } = wb;
+  await step(wb, 'run Scan on distroless-app/app and confirm the helper in the dialog', 150000, async () => {
+    const containerRow = await rowBelow(page, 'distroless-app');
+    assert.match(await flatText(containerRow), /^app\s*Distroless · debug container/, 'the row below distroless-app is its container');
+    await containerRow.hover();
+    await containerRow.locator('.action-label[aria-label^="Scan"]').click();
+    // the extension asks before it changes the pod (ephemeral containers cannot be removed): a real modal dialog
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Change pod demo/distroless-app' }).first();
+    await dialog.waitFor({ timeout: 60000 });
+    assert.match(await flatText(dialog), /You are asked once per pod/);
+    await snapshot(wb, 'the question before the pod changes');
+    await dialog.locator('.monaco-button', { hasText: 'Add Helper and Scan' }).first().click();
+    await pick(page, 'demo-baseline');
+    await pick(page, /^\s*Scan(?!,)/); // "Scan", not "Scan, and use this profile by default…"
+  });
+
+  await step(wb, 'the task runs the auditor through the helper', 120000, async () => {
+    await page.locator('.terminal-wrapper .xterm-rows', { hasText: 'k8s-container://demo/distroless-app/kc-scan-helper' }).first().waitFor({ timeout: 110000 });
+  });
+
+  await step(wb, "the results panel shows the distroless target's report (its platform, not the helper's)", 150000, async () => {
+    const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+    await frame.locator('.report-label', { hasText: 'distroless-app' }).first().waitFor({ timeout: 140000 });
+    // the helper is a static busybox without /etc/os-release: a Debian platform can only come from the target's root
+    const platform = frame.locator('dl div', { has: frame.locator('dt', { hasText: /^Platform$/ }) }).locator('dd').first();
+    assert.match(await flatText(platform), /^debian\b/);
+    assert.match(await flatText(frame.locator('.compliance .pct').first()), /^\d+(\.\d+)?%$/);
   });
 });

@@ -63,6 +63,12 @@ export async function step(wb, title, timeoutMs, fn) {
   }
 }
 
+/** A screenshot in the middle of a step (e.g. of a dialog that the step then answers), numbered with the steps. */
+export async function snapshot(wb, title) {
+  const label = `${wb.name}-${String(++wb.shot).padStart(2, '0')}-${title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
+  await wb.page.screenshot({ path: join(artifacts, `${label}.png`) });
+}
+
 /**
  * What a failed step leaves behind for whoever reads the CI log (screenshots stay on the CI machine): the open
  * dialog, notifications and quick pick, the tree rows, and the tail of the extension's log channel.
@@ -132,6 +138,13 @@ export async function containerRowText(page, pod) {
     await page.waitForTimeout(250);
   }
   throw new Error(`no container row appeared under ${pod}`);
+}
+
+/** Chooses the first quick-pick row whose text matches `text` (waits for the pick to show it). */
+export async function pick(page, text) {
+  const item = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+  await item.waitFor({ timeout: 60000 });
+  await item.click();
 }
 
 /** Opens the workbench on the run's workspace, then the Kube Compliance view, and expands demo-admin → demo → Pods. */
