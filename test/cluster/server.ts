@@ -11,6 +11,7 @@ import { containerDefaults, containerStatusFor, isoNow, podInitialStatus, podSpe
 import { decodeObject, decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from './protobuf';
 import { Authenticator, Authorizer, type Attributes, type PolicyRule, type UserInfo } from './rbac';
 import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, openapiV3Doc, openapiV3Root, type ResourceDef } from './resources';
+import { enforcePolicy, forbiddenMessage, podSecurityViolations } from './pod-security';
 import { parseFieldSelector, parseLabelSelector, pinnedName, SelectorError } from './selectors';
 import type { Store, WatchEvent } from './store';
 import { parse as parseYamlText } from 'yaml';
@@ -481,6 +482,7 @@ export class ApiServer {
       case 'pods':
         if (!Array.isArray(obj.spec?.containers) || !obj.spec.containers.length) throw invalid(def, md.name, 'spec.containers', 'Required value');
         podSpecDefaults(obj);
+        if (!opts.seed) this.admitPodSecurity(obj);
         if (opts.seed && obj.status) recomputePodStatus(obj, now);
         else podInitialStatus(obj, now);
         break;
@@ -661,6 +663,8 @@ export class ApiServer {
       taken.add(c.name);
       added.push(containerDefaults(c));
     });
+    // PodSecurity evaluates the whole pod when an update adds an ephemeral container (and lets any other update pass)
+    if (added.length) this.admitPodSecurity({ ...pod, spec: { ...pod.spec, ephemeralContainers: [...existing, ...added] } });
     const now = this.o.store.now();
     const metadataOnly = !this.o.hooks.hasProcesses(pod.metadata.namespace, name);
     const updated = this.o.store.update('pods', pod.metadata.namespace, name, (o) => {
@@ -674,6 +678,13 @@ export class ApiServer {
     })!;
     if (!metadataOnly) for (const c of added) this.o.hooks.ephemeralContainerAdded(updated, c.name);
     return updated;
+  }
+
+  /** Pod Security admission: 403 when the pod violates its namespace's `pod-security.kubernetes.io/enforce` level. */
+  private admitPodSecurity(pod: KObject): void {
+    const policy = enforcePolicy(this.o.store.get('namespaces', undefined, pod.metadata.namespace));
+    const violations = podSecurityViolations(pod, policy.level);
+    if (violations.length) throw new HttpError(403, 'Forbidden', forbiddenMessage(pod.metadata.name, policy, violations), { name: pod.metadata.name, kind: 'pods' });
   }
 
   private tokenRequest(def: ResourceDef, ns: string, name: string, body: KObject): KObject {
