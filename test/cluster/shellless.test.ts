@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ClusterClient, loadKubeconfig } from '../../src/core/cluster/client';
-import { ShelllessError, prepareDebugContainer, type PodChange } from '../../src/core/scan/debugContainer';
+import type { KubeError } from '../../src/core/cluster/errors';
+import { DEFAULT_HELPER_IMAGE, HELPER_NAME, ShelllessError, helperContainer, prepareDebugContainer, type PodChange } from '../../src/core/scan/debugContainer';
+import { podTargetSelector, preflightDebug, type Json } from '../../src/core/scan/shelllessPreflight';
 import { TARGET_PID_VARIABLE } from '../../src/core/scan/helperScript';
 import { SIDECAR_NAME, applySidecar, prepareSidecar, proposeSidecar } from '../../src/core/scan/sidecar';
 import { startCluster, type Cluster } from './index';
@@ -85,6 +87,13 @@ const distroless = { namespace: 'demo', pod: 'distroless-app', container: 'app' 
 const changes: PodChange[] = [];
 const confirm = async (c: PodChange) => (changes.push(c), true);
 
+/** The helper the product adds to `pod` when no Pod Security level stops it (its own preflight, namespace unlabelled). */
+async function wouldAddHelper(pod: string): Promise<Json & { name: string }> {
+  const p = await admin.getPodJson('demo', pod);
+  const pre = preflightDebug({ pod: p, namespace: { metadata: { name: 'demo', labels: {} } }, target: 'app', access: {} });
+  return { ...helperContainer({ name: HELPER_NAME, target: 'app', image: DEFAULT_HELPER_IMAGE, selector: podTargetSelector(p, 'app', false), capabilities: pre.addCapabilities, runAsRoot: pre.helperRunsAsRoot }), name: HELPER_NAME };
+}
+
 async function ephemeralNames(): Promise<string[]> {
   const p = await admin.getPodJson('demo', 'distroless-app');
   return (p.spec?.ephemeralContainers ?? []).map((c: { name: string }) => c.name);
@@ -112,15 +121,61 @@ test('Pod Security: a namespace enforcing baseline or restricted is refused befo
       prepareDebugContainer(admin, distroless, { confirm: async () => assert.fail('must not ask') }),
       (e: ShelllessError) => e.code === 'preflight' && /CAP_SYS_PTRACE.*"baseline" forbids/.test(e.message) && /Would work instead: .*exemption/.test(e.message),
     );
+    // …and the refusal is right, not merely cautious: the emulator enforces Pod Security, and the helper the product
+    // adds where nothing stops it (SYS_CHROOT + SYS_PTRACE) is refused by the API server with the PodSecurity message
+    const would = await wouldAddHelper('distroless-app');
+    assert.deepEqual(would.securityContext.capabilities.add, ['SYS_CHROOT', 'SYS_PTRACE']);
+    await assert.rejects(
+      admin.patchEphemeralContainers('demo', 'distroless-app', [would]),
+      (e: KubeError) =>
+        e.code === 403 &&
+        e.details.reason === 'Forbidden' &&
+        e.message.includes('pods "distroless-app" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "kc-scan-helper" must not include "SYS_PTRACE" in securityContext.capabilities.add)'),
+    );
     await label('restricted');
     await assert.rejects(
       prepareSidecar(admin, { namespace: 'demo', pod: 'shared-pid-app', container: 'app' }, { confirm: async () => assert.fail('must not ask') }),
       (e: ShelllessError) => e.code === 'preflight' && /"restricted"/.test(e.message),
     );
+    await assert.rejects(
+      prepareDebugContainer(admin, distroless, { confirm: async () => assert.fail('must not ask') }),
+      (e: ShelllessError) => e.code === 'preflight' && /"restricted"/.test(e.message),
+    );
+    await assert.rejects(admin.patchEphemeralContainers('demo', 'distroless-app', [would]), (e: KubeError) => e.code === 403 && /violates PodSecurity "restricted:latest": /.test(e.message));
   } finally {
     await label(null);
   }
   assert.deepEqual(await ephemeralNames(), []);
+});
+
+test('Pod Security baseline, enforced by the emulator: for a root shell-less target the product adds a SYS_CHROOT-only helper, which is admitted and reads the target', async () => {
+  const label = (level: string | null) =>
+    admin.request('PATCH', '/api/v1/namespaces/demo', { body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': level } } }, contentType: 'application/merge-patch+json' });
+  const ref = { namespace: 'demo', pod: 'root-distroless-app', container: 'app' };
+  try {
+    await label('baseline');
+    // the distroless image run as root (runAsUser 0 is allowed by baseline): created under enforcement
+    await admin.request('POST', '/api/v1/namespaces/demo/pods', {
+      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.pod }, spec: { containers: [{ name: 'app', image: 'demo.local/distroless:nonroot', securityContext: { runAsUser: 0 } }] } },
+    });
+    for (const deadline = Date.now() + 30000; ; ) {
+      const p = await admin.getPodJson('demo', ref.pod);
+      if ((p.status?.containerStatuses ?? []).some((c: { state?: { running?: unknown } }) => c.state?.running)) break;
+      assert.ok(Date.now() < deadline, `root-distroless-app not running: ${JSON.stringify(p.status)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const asked: PodChange[] = [];
+    const plan = await prepareDebugContainer(admin, ref, { confirm: async (c) => (asked.push(c), true), pollMs: 100 });
+    assert.equal(asked.length, 1);
+    assert.deepEqual(asked[0].capabilities, ['SYS_CHROOT'], 'a root target needs no SYS_PTRACE');
+    assert.ok(plan.created);
+    const p = await admin.getPodJson('demo', ref.pod);
+    assert.deepEqual((p.spec?.ephemeralContainers ?? []).map((c: { name: string }) => c.name), ['kc-scan-helper'], 'admitted');
+    const who = await admin.exec('demo', ref.pod, 'kc-scan-helper', ['/bin/sh', '-c', `echo $${TARGET_PID_VARIABLE}; cat /etc/os-release`]);
+    assert.match(who.stdout, /VARIANT_ID=distroless-demo/, who.stderr);
+  } finally {
+    await label(null);
+  }
 });
 
 test('debug container: scanning distroless-app/app with the inspec-v1 transport reads the target', async () => {
