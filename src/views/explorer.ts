@@ -11,6 +11,7 @@ import type { ContextInfo, WatchHandle } from '../core/cluster/client';
 import { KubeError } from '../core/cluster/errors';
 import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type ContainerSummary, type NamespaceContents, type NamespacePrefs, type PodSummary, type WorkloadKind } from '../core/cluster/model';
 import { ClusterPool } from '../core/cluster/pool';
+import { helperIndex } from '../core/scan/debugContainer';
 import { APPROACH_LABEL, targetUri, type ContainerClassification, type ContainerRef } from '../core/cluster/types';
 import { registerYamlDocuments, yamlUri, type YamlTarget } from './yamlDocument';
 
@@ -526,10 +527,14 @@ const WORD_ICON: Record<ContainerClassification['compatibility'], [string, strin
   Forbidden: ['lock', 'errorForeground'],
 };
 
-/** The container's tree item: the description starts with the compatibility word. */
-export function containerDescription(c: ContainerClassification, scanning = false): string {
+/**
+ * The container's tree item: the description starts with the compatibility word. An ephemeral container names the
+ * container it targets; one of Kube Compliance's own scan helpers says so.
+ */
+export function containerDescription(c: ContainerClassification, scanning = false, target?: string): string {
   const how = c.approach ? `${APPROACH_LABEL[c.approach]}${c.sidecar ? ` (${c.sidecar})` : ''}` : 'not scannable';
-  const role = c.role === 'app' ? '' : ` · ${c.role}`;
+  const helper = c.role === 'ephemeral' && helperIndex(c.container) !== undefined;
+  const role = c.role === 'app' ? '' : ` · ${helper ? 'scan helper' : c.role}${target ? ` → ${target}` : ''}`;
   return `${c.compatibility} · ${how}${role}${scanning ? ' · scanning…' : ''} · ${c.image}`;
 }
 
@@ -537,9 +542,15 @@ function containerItem(node: ContainerNode, scanning: boolean): vscode.TreeItem 
   const c = node.classification;
   const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
-  item.description = containerDescription(c, scanning);
+  item.description = containerDescription(c, scanning, node.summary.target);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${c.compatibility}**${c.role !== 'app' ? ` (${c.role} container)` : ''} — ${escapeMd(c.reason)}\n\n`);
+  if (c.role === 'ephemeral' && helperIndex(c.container) !== undefined) {
+    md.appendMarkdown(
+      `Added by Kube Compliance to scan \`${node.summary.target ?? '?'}\`: its shell runs every command with that container's files as \`/\`. ` +
+        'Ephemeral containers cannot be removed; it goes when the pod is replaced.\n\n',
+    );
+  }
   if (c.approach) md.appendMarkdown(`**Approach:** ${APPROACH_LABEL[c.approach]}${c.sidecar ? ` through \`${c.sidecar}\`` : ''}\n\n`);
   if (c.missing) md.appendMarkdown(`**${c.approach ? 'Limited' : 'Missing'}:** ${escapeMd(c.missing)}\n\n`);
   md.appendMarkdown(`Image: \`${c.image}\`${c.imageID ? `  \nDigest: \`${c.imageID}\`` : ''}  \nTarget: \`${targetUri(c)}\``);

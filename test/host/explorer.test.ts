@@ -390,7 +390,7 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
       for (const [ctr, d] of Object.entries(words)) assert.match(d, WORDS, `${ctr}: ${d}`);
       assert.ok(words.setup.startsWith('Not running · '), `the completed init container is not running: ${words.setup}`);
       assert.match(words.setup, / · init · /);
-      assert.match(words.debugger, / · ephemeral · /);
+      assert.match(words.debugger, / · ephemeral → app · /, 'an ephemeral container names its target');
       assert.doesNotMatch(words.app, / · (init|ephemeral) · /);
     } finally {
       // the refresh above replaced the clients: delete through the current one

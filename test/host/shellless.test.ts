@@ -79,6 +79,11 @@ suite('shell-less: scanning distroless containers through a helper in the real V
     assert.ok(raw.profiles[0].controls.some((c: { id: string }) => c.id === 'target-only-file'));
     await waitFor('the results panel shows the report', () => api.results.latest?.path === record.reportPath);
     assert.ok(api.results.panel.view, 'the results panel is open');
+    // the explorer lists the helper under the pod as Kube Compliance's own, naming its target
+    const helperNode = await demoContainerNode(api, 'distroless-app', record.transportTarget.container);
+    const item = api.explorer.provider.getTreeItem(helperNode);
+    assert.match(String(item.description), / · scan helper → app · /);
+    assert.match((item.tooltip as vscode.MarkdownString).value, /Added by Kube Compliance to scan `app`/);
   });
 
   test('a second Scan reuses the same helper without asking again (MITRE transport)', async () => {

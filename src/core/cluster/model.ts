@@ -32,6 +32,8 @@ export interface ContainerSummary {
   readonly stateReason?: string;
   readonly ready: boolean;
   readonly restarts: number;
+  /** Ephemeral containers: the container whose processes it shares (`targetContainerName`). */
+  readonly target?: string;
 }
 
 export interface PodSummary {
@@ -204,6 +206,7 @@ function containerSummaries(p: RawPod): ContainerSummary[] {
       stateReason: state.waiting?.reason ?? state.terminated?.reason,
       ready: s?.ready === true,
       restarts: Number(s?.restartCount ?? 0),
+      ...(role === 'ephemeral' && typeof c.targetContainerName === 'string' ? { target: c.targetContainerName } : {}),
     };
   };
   return [
