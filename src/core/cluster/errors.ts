@@ -147,11 +147,27 @@ export function httpError(
         ...base,
         hint: ctx.credentialHint ?? 'Your credentials expired or are invalid: log in again or get a new token, then refresh.',
       });
-    case 403:
+    case 403: {
+      // 403 also comes from admission, where RBAC is not the problem: Pod Security, or a validating webhook
+      const psa = /violates PodSecurity "([a-z]+)(?::[^"]*)?"/.exec(apiMessage);
+      if (psa) {
+        return new KubeError('forbidden', `Pod Security admission refused to ${formatRequest(req)}: the namespace enforces the "${psa[1]}" level (${apiMessage})`, {
+          ...base,
+          hint: `The namespace's pod-security.kubernetes.io/enforce label is "${psa[1]}", and the change breaks that standard; your permissions are not the problem. Ask a cluster administrator for an exemption or a less strict level, or scan another way.`,
+        });
+      }
+      const webhook = /admission webhook "([^"]+)" denied the request/.exec(apiMessage);
+      if (webhook) {
+        return new KubeError('forbidden', `The admission webhook "${webhook[1]}" refused to ${formatRequest(req)}: ${apiMessage}`, {
+          ...base,
+          hint: `A policy in the cluster (webhook ${webhook[1]}) refused the change; your permissions are not the problem. Ask its owners what the policy allows.`,
+        });
+      }
       return new KubeError('forbidden', `Forbidden: you may not ${formatRequest(req)}${apiMessage ? ` (${apiMessage})` : ''}`, {
         ...base,
         hint: `Ask a cluster administrator for RBAC permission to ${formatRequest(req)}${ctx.context ? `, or use another context than ${ctx.context}` : ''}.`,
       });
+    }
     case 404:
       return new KubeError('not-found', `Not found: ${formatRequest(req)}${apiMessage ? ` (${apiMessage})` : ''}`, base);
     case 409:
