@@ -12,6 +12,8 @@ import type { ProfileChoice } from './types';
 const DEFAULT_KEY = 'kubeCompliance.defaultProfile';
 const RECENT_KEY = 'kubeCompliance.recentProfiles';
 const MAX_RECENT = 8;
+/** Folders the picker never looks into: the profile index's, plus build output (profiles copied into `dist`). */
+const PICKER_IGNORED: ReadonlySet<string> = new Set([...IGNORED_DIRS, 'dist']);
 
 interface PickItem extends vscode.QuickPickItem {
   readonly choice?: ProfileChoice;
@@ -61,19 +63,26 @@ export class ProfilePicker {
    * directly (bounded), so a slow or stuck search never leaves the picker empty. 0 reads the folders directly.
    */
   async workspaceProfiles(searchTimeoutMs = 5000): Promise<Array<{ path: string; name: string; title?: string }>> {
-    const exclude = `**/{${[...IGNORED_DIRS].join(',')}}/**`;
+    const exclude = `**/{${[...PICKER_IGNORED].join(',')}}/**`;
     const cts = new vscode.CancellationTokenSource();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), searchTimeoutMs)));
     let files: string[];
     try {
-      const searched = searchTimeoutMs > 0 ? await Promise.race([vscode.workspace.findFiles('**/inspec.yml', exclude, 500, cts.token).then((u) => u.map((f) => f.fsPath)), timedOut]) : undefined;
+      const search = vscode.workspace.findFiles('**/inspec.yml', exclude, 500, cts.token).then(
+        (u) => u.map((f) => f.fsPath),
+        (err: unknown) => {
+          this.log?.warn(`profile picker: the search service failed (${err instanceof Error ? err.message : String(err)})`);
+          return undefined;
+        },
+      );
+      const searched = searchTimeoutMs > 0 ? await Promise.race([search, timedOut]) : undefined;
       if (searched) files = searched;
       else {
         cts.cancel();
         const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-        const found = await findProfileFiles(roots);
-        if (searchTimeoutMs > 0) this.log?.warn(`profile picker: the search service did not answer in ${searchTimeoutMs} ms; read the workspace folders directly (${found.files.length} profile(s)${found.truncated ? ', stopped early: very large workspace' : ''})`);
+        const found = await findProfileFiles(roots, { ignore: PICKER_IGNORED });
+        if (searchTimeoutMs > 0) this.log?.warn(`profile picker: no answer from the search service within ${searchTimeoutMs} ms; read the workspace folders directly (${found.files.length} profile(s)${found.truncated ? ', stopped early: very large workspace' : ''})`);
         files = found.files.slice(0, 500);
       }
     } finally {

@@ -126,12 +126,13 @@ test('CLI demo scenario: SIGTERM while it is still starting stops what it starte
 });
 
 test('CLI without root: exits 1 at once with a clear message and writes no kubeconfig', async () => {
-  const file = join(mkdtempSync(join(scratchDir(), 'cli-')), 'kubeconfig');
   // a temporary folder the unprivileged user may write (tsx keeps its cache there), whatever TMPDIR is
-  // (not under the scratch folder: that one is 0700, so the unprivileged user cannot reach into it)
+  // (not under the scratch folder: that one is 0700, so the unprivileged user cannot reach into it); the kubeconfig
+  // path is in it too, so "writes no kubeconfig" is the CLI's doing, not a permission error's
   const childTmp = mkdtempSync(join(tmpdir(), 'kc-nobody-'));
   chmodSync(childTmp, 0o1777);
   after(() => rmSync(childTmp, { recursive: true, force: true }));
+  const file = join(childTmp, 'kubeconfig');
   const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', MAIN, '--kubeconfig', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: childTmp, TMPDIR: childTmp } });
   let err = '';
   child.stderr.on('data', (d) => (err += d));

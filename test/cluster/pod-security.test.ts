@@ -41,12 +41,13 @@ test('rules: baseline — host namespaces, hostPath, hostPort, privileged, non-d
     ],
     ephemeralContainers: [{ name: 'dbg', securityContext: { privileged: true, capabilities: { add: ['SYS_PTRACE'] } } }],
   });
+  // the registry's order: check IDs sorted (capabilities_baseline, hostNamespaces, hostPathVolumes, hostPorts, privileged)
   assert.deepEqual(podSecurityViolations(p, 'baseline'), [
+    'non-default capabilities (containers "init", "a", "dbg" must not include "NET_ADMIN", "SYS_PTRACE" in securityContext.capabilities.add)',
     'host namespaces (hostNetwork=true, hostPID=true)',
     'hostPath volumes (volume "root")',
     'hostPort (containers "a", "b" use hostPorts 443, 8080)',
     'privileged (containers "a", "dbg" must not set securityContext.privileged=true)',
-    'non-default capabilities (containers "init", "a", "dbg" must not include "NET_ADMIN", "SYS_PTRACE" in securityContext.capabilities.add)',
   ]);
 });
 

@@ -1,8 +1,9 @@
 // Pod Security admission (PSA) as the API server's PodSecurity plugin enforces it: the namespace label
 // `pod-security.kubernetes.io/enforce` picks a level, and a pod (on CREATE, and on an update of
 // `pods/ephemeralcontainers` that adds one) must pass every check of that level. The checks and their wording follow
-// k8s.io/pod-security-admission/policy: the order is the registry's (baseline checks, then — for restricted — the
-// restricted ones, each group in the order of the check files), containers are visited init → regular → ephemeral,
+// k8s.io/pod-security-admission/policy: the order is the registry's (baseline check IDs sorted, then — for restricted —
+// the restricted check IDs sorted; a restricted check replaces the baseline one it overrides, as capabilities_restricted
+// does capabilities_baseline), containers are visited init → regular → ephemeral,
 // names and values are joined as `"a", "b"`, and one check's reason and detail read `reason (detail)`.
 // Implemented: privileged, host namespaces, hostPath volumes, host ports, non-default capabilities (baseline);
 // allowPrivilegeEscalation, capabilities drop ALL / add only NET_BIND_SERVICE, runAsNonRoot, runAsUser=0 and
@@ -177,8 +178,10 @@ const seccompProfileRestricted: Check = (spec) => {
   return undefined;
 };
 
-const BASELINE: Check[] = [hostNamespaces, hostPathVolumes, hostPorts, privileged];
-const BASELINE_ONLY: Check[] = [capabilitiesBaseline];
+// by check ID, sorted: capabilities_baseline, hostNamespaces, hostPathVolumes, hostPorts, privileged; then
+// allowPrivilegeEscalation, capabilities_restricted (overrides capabilities_baseline), runAsNonRoot, runAsUser,
+// seccompProfile_restricted
+const BASELINE_SHARED: Check[] = [hostNamespaces, hostPathVolumes, hostPorts, privileged];
 const RESTRICTED: Check[] = [allowPrivilegeEscalation, capabilitiesRestricted, runAsNonRoot, runAsUser, seccompProfileRestricted];
 
 /**
@@ -189,7 +192,7 @@ const RESTRICTED: Check[] = [allowPrivilegeEscalation, capabilitiesRestricted, r
 export function podSecurityViolations(pod: KObject, level: PodSecurityLevel): string[] {
   if (level === 'privileged') return [];
   const spec = pod?.spec ?? {};
-  const checks = [...BASELINE, ...(level === 'baseline' ? BASELINE_ONLY : RESTRICTED)];
+  const checks = level === 'baseline' ? [capabilitiesBaseline, ...BASELINE_SHARED] : [...BASELINE_SHARED, ...RESTRICTED];
   return checks.map((c) => c(spec)).filter((r): r is Result => !!r).map((r) => (r.detail ? `${r.reason} (${r.detail})` : r.reason));
 }
 

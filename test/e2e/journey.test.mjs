@@ -78,6 +78,9 @@ test('the whole journey: explorer → scan → terminal → results panel → so
 test('the shell-less journey: Scan on distroless-app/app asks in a real modal, adds the debug container, and the report describes the target', async () => {
   const { page } = wb;
   await step(wb, 'run Scan on distroless-app/app and confirm the helper in the dialog', 150000, async () => {
+    // on its own feet: close whatever the first journey may have left open, and make sure the pod is expanded
+    await page.keyboard.press('Escape');
+    for (const label of ['demo-admin', 'demo', 'Pods', 'distroless-app']) await expand(page, label);
     const containerRow = await rowBelow(page, 'distroless-app');
     assert.match(await flatText(containerRow), /^app\s*Distroless · debug container/, 'the row below distroless-app is its container');
     await containerRow.hover();

@@ -81,7 +81,14 @@ export async function whatIsOnScreen({ page, runDir }) {
     `quick input: ${JSON.stringify(await texts('.quick-input-widget:visible'))}`,
     `tree rows: ${JSON.stringify(await texts('.monaco-list-row'))}`,
   ];
-  const logs = join(runDir, 'ud', 'logs');
+  const found = logFiles(runDir);
+  for (const f of found) out.push(`--- ${f.slice(runDir.length + 1)} (last 40 lines)\n${readFileSync(f, 'utf8').split('\n').slice(-40).join('\n')}`);
+  if (!found.length) out.push(`(no Kube Compliance log under ${join(runDir, 'ud', 'logs')})`);
+  return out.join('\n');
+}
+
+/** The extension's log channel files (code-server writes them under the user-data dir's logs). */
+function logFiles(runDir) {
   const found = [];
   const walk = (d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -90,13 +97,16 @@ export async function whatIsOnScreen({ page, runDir }) {
     }
   };
   try {
-    walk(logs);
+    walk(join(runDir, 'ud', 'logs'));
   } catch {
     // no logs folder yet
   }
-  for (const f of found) out.push(`--- ${f.slice(runDir.length + 1)} (last 40 lines)\n${readFileSync(f, 'utf8').split('\n').slice(-40).join('\n')}`);
-  if (!found.length) out.push(`(no Kube Compliance log under ${logs})`);
-  return out.join('\n');
+  return found;
+}
+
+/** Everything the extension has logged in this run (its "Kube Compliance" output channel). */
+export function extensionLog({ runDir }) {
+  return logFiles(runDir).map((f) => readFileSync(f, 'utf8')).join('\n');
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -114,7 +124,11 @@ export async function expand(page, label) {
   const r = row(page, label).first();
   await r.waitFor({ timeout: 60000 });
   if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
-  await page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await r.elementHandle(), { timeout: 30000 });
+  // poll the locator, not an element handle: the tree recycles row elements when it re-renders
+  for (const deadline = Date.now() + 30000; (await r.getAttribute('aria-expanded', { timeout: 5000 }).catch(() => null)) !== 'true'; ) {
+    if (Date.now() > deadline) throw new Error(`${label} did not expand`);
+    await page.waitForTimeout(100);
+  }
 }
 
 /**

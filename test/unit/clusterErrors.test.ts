@@ -16,10 +16,10 @@ test('403 from Pod Security admission: says so, names the level, and does not se
     'pods "distroless-app" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities (container "kc-scan-helper" must not include "SYS_PTRACE" in securityContext.capabilities.add)';
   const e = httpError(403, { kind: 'Status', reason: 'Forbidden', message }, ctx);
   assert.equal(e.kind, 'forbidden');
-  assert.match(e.message, /^Pod Security admission refused to patch pods\/ephemeralcontainers .*the namespace enforces the "baseline" level/);
+  assert.match(e.message, /^Pod Security admission refused to patch pods\/ephemeralcontainers .*the namespace is held to the "baseline" level/);
   assert.ok(e.message.includes(message), 'the server message is kept');
   assert.doesNotMatch(e.message, /you may not/);
-  assert.match(e.hint ?? '', /pod-security\.kubernetes\.io\/enforce label is "baseline"/);
+  assert.match(e.hint ?? '', /held to Pod Security level "baseline" \(by its pod-security\.kubernetes\.io\/enforce label or the cluster's default\)/);
   assert.doesNotMatch(e.hint ?? '', /RBAC permission/);
 });
 
@@ -27,4 +27,20 @@ test('403 from a validating admission webhook: names the webhook', () => {
   const e = httpError(403, { kind: 'Status', reason: 'Forbidden', message: 'admission webhook "validation.gatekeeper.sh" denied the request: [no-ephemeral] ephemeral containers are not allowed' }, ctx);
   assert.match(e.message, /^The admission webhook "validation\.gatekeeper\.sh" refused to patch pods\/ephemeralcontainers/);
   assert.match(e.hint ?? '', /webhook validation\.gatekeeper\.sh/);
+});
+
+test('403 from another policy (a quota, a ValidatingAdmissionPolicy): the server\'s words, no RBAC advice', () => {
+  const message = 'pods "x" is forbidden: exceeded quota: compute-resources, requested: pods=1, used: pods=10, limited: pods=10';
+  const e = httpError(403, { kind: 'Status', reason: 'Forbidden', message }, { ...ctx, request: { verb: 'create', resource: 'pods', namespace: 'demo' } });
+  assert.equal(e.kind, 'forbidden');
+  assert.equal(e.message, `The API server refused to create pods in namespace "demo": ${message}`);
+  assert.doesNotMatch(e.hint ?? '', /RBAC permission to/);
+});
+
+test('403 without a message, or a bare one, is treated as RBAC (the usual case)', () => {
+  for (const body of [undefined, 'Forbidden']) {
+    const e = httpError(403, body, ctx);
+    assert.match(e.message, /^Forbidden: you may not patch/);
+    assert.match(e.hint ?? '', /RBAC permission/);
+  }
 });

@@ -31,6 +31,12 @@ describe('findProfileFiles: the bounded file-system search for inspec.yml', () =
     assert.equal(found.truncated, false);
   });
 
+  test('a caller can widen the ignore list (the profile picker also skips dist)', async () => {
+    const copy = yml('dist', 'copy');
+    assert.ok((await findProfileFiles([root])).files.includes(copy), 'dist is searched by default (the index\'s list)');
+    assert.ok(!(await findProfileFiles([root], { ignore: new Set(['dist', 'node_modules', '.git', 'vendor', '.inspec']) })).files.includes(copy));
+  });
+
   test('stops at maxDepth', async () => {
     const shallow = yml('d1');
     yml('d1', 'd2', 'd3');

@@ -151,9 +151,9 @@ export function httpError(
       // 403 also comes from admission, where RBAC is not the problem: Pod Security, or a validating webhook
       const psa = /violates PodSecurity "([a-z]+)(?::[^"]*)?"/.exec(apiMessage);
       if (psa) {
-        return new KubeError('forbidden', `Pod Security admission refused to ${formatRequest(req)}: the namespace enforces the "${psa[1]}" level (${apiMessage})`, {
+        return new KubeError('forbidden', `Pod Security admission refused to ${formatRequest(req)}: the namespace is held to the "${psa[1]}" level (${apiMessage})`, {
           ...base,
-          hint: `The namespace's pod-security.kubernetes.io/enforce label is "${psa[1]}", and the change breaks that standard; your permissions are not the problem. Ask a cluster administrator for an exemption or a less strict level, or scan another way.`,
+          hint: `The namespace is held to Pod Security level "${psa[1]}" (by its pod-security.kubernetes.io/enforce label or the cluster's default), and the change breaks that standard; your permissions are not the problem. Ask a cluster administrator for an exemption or a less strict level, or scan another way.`,
         });
       }
       const webhook = /admission webhook "([^"]+)" denied the request/.exec(apiMessage);
@@ -161,6 +161,13 @@ export function httpError(
         return new KubeError('forbidden', `The admission webhook "${webhook[1]}" refused to ${formatRequest(req)}: ${apiMessage}`, {
           ...base,
           hint: `A policy in the cluster (webhook ${webhook[1]}) refused the change; your permissions are not the problem. Ask its owners what the policy allows.`,
+        });
+      }
+      if (/\bis forbidden: /.test(apiMessage) && !/\bcannot \w+ resource\b|\bUser "[^"]*" cannot\b/.test(apiMessage)) {
+        // not an RBAC refusal (quota, a ValidatingAdmissionPolicy, another admission plugin): say what the server said
+        return new KubeError('forbidden', `The API server refused to ${formatRequest(req)}: ${apiMessage}`, {
+          ...base,
+          hint: 'The cluster refused the request by policy (admission or quota), not for lack of RBAC permission; the message says which.',
         });
       }
       return new KubeError('forbidden', `Forbidden: you may not ${formatRequest(req)}${apiMessage ? ` (${apiMessage})` : ''}`, {

@@ -7,6 +7,8 @@ export interface FindProfilesOptions {
   readonly maxDepth?: number;
   /** Directory entries read in all before the search stops (a bound for huge trees). */
   readonly maxEntries?: number;
+  /** Folder names never entered (default: the profile index's IGNORED_DIRS). */
+  readonly ignore?: ReadonlySet<string>;
 }
 
 export interface FoundProfiles {
@@ -24,6 +26,7 @@ export interface FoundProfiles {
 export async function findProfileFiles(roots: readonly string[], opts: FindProfilesOptions = {}): Promise<FoundProfiles> {
   const maxDepth = opts.maxDepth ?? 6;
   const maxEntries = opts.maxEntries ?? 50000;
+  const ignore = opts.ignore ?? IGNORED_DIRS;
   const files: string[] = [];
   let queue = roots.map((dir) => ({ dir, depth: 0 }));
   let entries = 0;
@@ -39,7 +42,7 @@ export async function findProfileFiles(roots: readonly string[], opts: FindProfi
       for await (const e of handle) {
         if (++entries > maxEntries) return { files, truncated: true };
         if (e.isFile() && e.name === 'inspec.yml') files.push(join(dir, e.name));
-        else if (e.isDirectory() && depth < maxDepth && !IGNORED_DIRS.has(e.name)) next.push({ dir: join(dir, e.name), depth: depth + 1 });
+        else if (e.isDirectory() && depth < maxDepth && !ignore.has(e.name)) next.push({ dir: join(dir, e.name), depth: depth + 1 });
       }
     }
     queue = next;
