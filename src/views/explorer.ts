@@ -527,14 +527,18 @@ const WORD_ICON: Record<ContainerClassification['compatibility'], [string, strin
   Forbidden: ['lock', 'errorForeground'],
 };
 
+/** One of Kube Compliance's own debug-container helpers (`kc-scan-helper`, `kc-scan-helper-N`). */
+function isOwnHelper(c: ContainerClassification): boolean {
+  return c.role === 'ephemeral' && helperIndex(c.container) !== undefined;
+}
+
 /**
  * The container's tree item: the description starts with the compatibility word. An ephemeral container names the
  * container it targets; one of Kube Compliance's own scan helpers says so.
  */
 export function containerDescription(c: ContainerClassification, scanning = false, target?: string): string {
   const how = c.approach ? `${APPROACH_LABEL[c.approach]}${c.sidecar ? ` (${c.sidecar})` : ''}` : 'not scannable';
-  const helper = c.role === 'ephemeral' && helperIndex(c.container) !== undefined;
-  const role = c.role === 'app' ? '' : ` · ${helper ? 'scan helper' : c.role}${target ? ` → ${target}` : ''}`;
+  const role = c.role === 'app' ? '' : ` · ${isOwnHelper(c) ? 'scan helper' : c.role}${target ? ` → ${target}` : ''}`;
   return `${c.compatibility} · ${how}${role}${scanning ? ' · scanning…' : ''} · ${c.image}`;
 }
 
@@ -545,7 +549,7 @@ function containerItem(node: ContainerNode, scanning: boolean): vscode.TreeItem 
   item.description = containerDescription(c, scanning, node.summary.target);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${c.compatibility}**${c.role !== 'app' ? ` (${c.role} container)` : ''} — ${escapeMd(c.reason)}\n\n`);
-  if (c.role === 'ephemeral' && helperIndex(c.container) !== undefined) {
+  if (isOwnHelper(c)) {
     md.appendMarkdown(
       `Added by Kube Compliance to scan \`${node.summary.target ?? '?'}\`: its shell runs every command with that container's files as \`/\`. ` +
         'Ephemeral containers cannot be removed; it goes when the pod is replaced.\n\n',
@@ -556,7 +560,8 @@ function containerItem(node: ContainerNode, scanning: boolean): vscode.TreeItem 
   md.appendMarkdown(`Image: \`${c.image}\`${c.imageID ? `  \nDigest: \`${c.imageID}\`` : ''}  \nTarget: \`${targetUri(c)}\``);
   if (node.summary.state !== 'running') md.appendMarkdown(`  \nState: ${node.summary.state}${node.summary.stateReason ? ` (${node.summary.stateReason})` : ''}`);
   item.tooltip = md;
-  item.contextValue = isScannable(c) ? 'container.scannable' : 'container.unscannable';
+  // Kube Compliance's own helper offers no Scan of its own: scanning it is scanning its target (choose that row)
+  item.contextValue = isOwnHelper(c) ? 'container.helper' : isScannable(c) ? 'container.scannable' : 'container.unscannable';
   const [icon, color] = WORD_ICON[c.compatibility];
   item.iconPath = scanning ? new vscode.ThemeIcon('loading~spin') : new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   return item;

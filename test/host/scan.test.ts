@@ -432,7 +432,9 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
   test('the scan commands and the container menu entry are contributed', () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
     const inline = pkg.contributes.menus['view/item/context'].find((m: { command: string; group?: string }) => m.command === 'kubeCompliance.scan' && m.group?.startsWith('inline'));
-    assert.match(inline.when, /viewItem =~ \/\^container\//);
+    // on every container row but Kube Compliance's own helpers (contextValue container.helper)
+    const re = new RegExp(/viewItem =~ \/(.*)\/$/.exec(inline.when)![1]);
+    assert.ok(re.test('container.scannable') && re.test('container.unscannable') && !re.test('container.helper'), inline.when);
     assert.equal(pkg.contributes.commands.find((c: { command: string }) => c.command === 'kubeCompliance.scan').enablement, 'isWorkspaceTrusted');
     assert.ok(pkg.contributes.taskDefinitions.some((t: { type: string }) => t.type === 'kube-compliance'));
   });

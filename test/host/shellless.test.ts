@@ -84,6 +84,7 @@ suite('shell-less: scanning distroless containers through a helper in the real V
     const item = api.explorer.provider.getTreeItem(helperNode);
     assert.match(String(item.description), / · scan helper → app · /);
     assert.match((item.tooltip as vscode.MarkdownString).value, /Added by Kube Compliance to scan `app`/);
+    assert.equal(item.contextValue, 'container.helper', 'no Scan or Pin on the helper itself: its target is scanned');
   });
 
   test('a second Scan reuses the same helper without asking again (MITRE transport)', async () => {

@@ -36,5 +36,5 @@ test('authoring settings and commands are declared', () => {
   assert.equal(props['kubeCompliance.authoring.runOnSave'].default, true);
   assert.equal(props['kubeCompliance.authoring.checkOnSave'].type, 'boolean');
   const pin = pkg.contributes.menus['view/item/context'].find((m: { command: string }) => m.command === 'kubeCompliance.pinTarget');
-  assert.equal(pin.when, 'view == kubeCompliance.clusters && viewItem =~ /^container/');
+  assert.equal(pin.when, 'view == kubeCompliance.clusters && viewItem =~ /^container\\.(un)?scannable$/');
 });
