@@ -3,6 +3,7 @@ import { parseCheckOutput, type CheckOutcome } from '../core/profiles/check';
 import { discoverAuditor, runProcess } from '../core/scan/auditor';
 import { findExecutable } from '../core/executables';
 import type { Log } from '../log';
+import { DiagnosticsByFile } from './lineDiagnostics';
 
 export const CHECK_DIAGNOSTIC_SOURCE = 'Kube Compliance (auditor check)';
 
@@ -69,21 +70,9 @@ export class ProfileChecker implements vscode.Disposable {
 
   private publish(root: string, manifestPath: string, outcome: CheckOutcome): void {
     for (const f of this.filesByRoot.get(root) ?? []) this.diagnostics.delete(vscode.Uri.file(f));
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const p of outcome.problems) {
-      const file = p.file ?? manifestPath;
-      const line = Math.max(0, p.line - 1);
-      const d = new vscode.Diagnostic(
-        new vscode.Range(line, p.column, line, Number.MAX_SAFE_INTEGER),
-        p.message,
-        p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
-      );
-      d.source = CHECK_DIAGNOSTIC_SOURCE;
-      if (p.controlId) d.code = p.controlId;
-      const list = byFile.get(file) ?? [];
-      list.push(d);
-      byFile.set(file, list);
-    }
+    const found = new DiagnosticsByFile(CHECK_DIAGNOSTIC_SOURCE);
+    for (const p of outcome.problems) found.add(p.file ?? manifestPath, p, p.controlId);
+    const byFile = found.byFile;
     for (const [file, list] of byFile) this.diagnostics.set(vscode.Uri.file(file), list);
     this.filesByRoot.set(root, new Set(byFile.keys()));
   }

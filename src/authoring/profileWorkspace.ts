@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { setContext } from '../commands';
 import { diffControls, ProfileIndex, type ControlChanges, type IndexedProfile, type SourceProblem } from '../core/profiles/index';
 import type { Log } from '../log';
+import { DiagnosticsByFile } from './lineDiagnostics';
 
 export const PROFILE_DIAGNOSTIC_SOURCE = 'Kube Compliance (profile)';
 
@@ -183,21 +184,9 @@ export class ProfileWorkspace implements vscode.Disposable {
   }
 
   private publishProblems(): void {
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    const add = (file: string, p: Pick<SourceProblem, 'line' | 'column' | 'message' | 'severity'>, code?: string, related?: vscode.DiagnosticRelatedInformation[]) => {
-      const line = Math.max(0, p.line - 1);
-      const d = new vscode.Diagnostic(
-        new vscode.Range(line, p.column, line, Number.MAX_SAFE_INTEGER),
-        p.message,
-        p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
-      );
-      d.source = PROFILE_DIAGNOSTIC_SOURCE;
-      if (code) d.code = code;
-      if (related) d.relatedInformation = related;
-      const list = byFile.get(file) ?? [];
-      list.push(d);
-      byFile.set(file, list);
-    };
+    const found = new DiagnosticsByFile(PROFILE_DIAGNOSTIC_SOURCE);
+    const byFile = found.byFile;
+    const add = (file: string, p: Pick<SourceProblem, 'line' | 'column' | 'message' | 'severity'>, code?: string, related?: vscode.DiagnosticRelatedInformation[]) => found.add(file, p, code, related);
     for (const profile of this.index.profiles) {
       for (const p of profile.manifestProblems) add(profile.manifestPath, p, 'inspec-yml');
       for (const f of profile.files.values()) {
