@@ -212,9 +212,15 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
         active.terminal?.cancel();
         active.execution?.terminate();
       });
+      // backstop: VS Code started the task and ended it without ever opening our terminal. Only an end after this
+      // run's own start counts: a terminal-keyed run reuses the previous run's task identity (same definition, same
+      // TaskExecution), and that run's end event can arrive after this run's executeTask.
+      let startedByVsCode = false;
+      const started = vscode.tasks.onDidStartTask((e) => {
+        if (e.execution.task.name === task.name && e.execution.task.definition.runId === task.definition.runId) startedByVsCode = true;
+      });
       const ended = vscode.tasks.onDidEndTask((e) => {
-        // backstop: VS Code ended the task without ever opening our terminal
-        if (e.execution === active.execution && !active.terminal) this.settle(input.id, undefined, new Error('VS Code ended the scan task before it started.'));
+        if (startedByVsCode && e.execution === active.execution && !active.terminal) this.settle(input.id, undefined, new Error('VS Code ended the scan task before it started.'));
       });
       try {
         try {
@@ -233,6 +239,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
         );
       } finally {
         sub.dispose();
+        started.dispose();
         ended.dispose();
       }
     } finally {
