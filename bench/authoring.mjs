@@ -24,7 +24,7 @@ async function main() {
   try {
     const ws = join(runDir, 'workspace');
     mkdirSync(ws, { recursive: true });
-    cpSync(join(repoRoot, '..', 'shared', 'fixtures', 'profiles', 'container-baseline'), join(ws, 'container-baseline'), { recursive: true });
+    cpSync(join(repoRoot, 'test', 'fixtures', 'profiles', 'container-baseline'), join(ws, 'container-baseline'), { recursive: true });
     const kubeconfig = join(runDir, 'kubeconfig');
     const out = join(runDir, 'bench-result.json');
     cluster = await startClusterProcess({ kubeconfig, log });

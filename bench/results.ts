@@ -20,8 +20,8 @@ import { parseReport, summarize } from '../src/core/results';
 import { toPanelReport } from '../src/results/panelData';
 
 const root = join(__dirname, '..');
-const shared = process.env.KC_SHARED_DIR ?? join(root, '..', 'shared');
-const SOURCE = join(shared, 'fixtures', 'reports', 'k8s-ubuntu-stig-train-v2.json');
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(root, 'test', 'fixtures');
+const SOURCE = join(fixtures, 'reports', 'k8s-ubuntu-stig-train-v2.json');
 const CONTROLS = Number(process.env.KC_BENCH_CONTROLS ?? 2000);
 const RESULTS = Number(process.env.KC_BENCH_RESULTS ?? 20000);
 const RUNS = Number(process.env.KC_BENCH_RUNS ?? 5);

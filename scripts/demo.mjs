@@ -43,8 +43,8 @@ function sampleWorkspace(dir) {
   mkdirSync(ws, { recursive: true });
   const sample = join(repoRoot, 'test/fixtures/profiles/demo-baseline');
   if (existsSync(sample)) cpSync(sample, join(ws, 'demo-baseline'), { recursive: true });
-  const shared = join(repoRoot, '..', 'shared', 'fixtures', 'profiles', 'container-baseline');
-  if (existsSync(shared)) cpSync(shared, join(ws, 'container-baseline'), { recursive: true });
+  const baseline = join(repoRoot, 'test', 'fixtures', 'profiles', 'container-baseline');
+  cpSync(baseline, join(ws, 'container-baseline'), { recursive: true });
   return ws;
 }
 

@@ -17,14 +17,14 @@ function build() {
   if (r.status !== 0) throw new Error('build failed');
 }
 
-/** The workspace the suites open: a copy of test/host/workspace plus the shared container-baseline profile. */
+/** The workspace the suites open: a copy of test/host/workspace plus the container-baseline fixture profile. */
 function makeWorkspace(runDir) {
   const ws = join(runDir, 'workspace');
   mkdirSync(ws, { recursive: true });
   const own = join(repoRoot, 'test/host/workspace');
   if (existsSync(own)) cpSync(own, ws, { recursive: true });
-  const shared = join(repoRoot, '..', 'shared', 'fixtures', 'profiles', 'container-baseline');
-  if (existsSync(shared)) cpSync(shared, join(ws, 'container-baseline'), { recursive: true });
+  const baseline = join(repoRoot, 'test', 'fixtures', 'profiles', 'container-baseline');
+  cpSync(baseline, join(ws, 'container-baseline'), { recursive: true });
   return ws;
 }
 
@@ -78,7 +78,7 @@ async function main() {
   let counts = { passed: 0, failed: 0, seen: false };
   try {
     const ws = makeWorkspace(runDir);
-    const env = { KC_TEST_RUN_DIR: runDir, KC_SHARED_DIR: join(repoRoot, '..', 'shared') };
+    const env = { KC_TEST_RUN_DIR: runDir, KC_FIXTURES_DIR: join(repoRoot, 'test', 'fixtures') };
     if (existsSync(join(repoRoot, 'test/cluster/main.ts'))) {
       const kubeconfig = join(runDir, 'kubeconfig');
       cluster = await startClusterProcess({ kubeconfig, log });

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { repoRoot } from '../../scripts/lib/vscode-host.mjs';
 import { containerRowText, expand, extensionLog, flatText, openDemoNamespace, openWorkbench, rowBelow, step } from './workbench.mjs';
 
-const REPORT = join(process.env.KC_SHARED_DIR ?? join(repoRoot, '..', 'shared'), 'fixtures', 'reports', 'rhel8-one-of-each-status.json');
+const REPORT = join(repoRoot, 'test', 'fixtures', 'reports', 'rhel8-one-of-each-status.json');
 let wb;
 
 before(async () => {

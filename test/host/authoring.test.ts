@@ -8,7 +8,7 @@ import type { ExplorerNode } from '../../src/views/explorer';
 import { activateExtension, EXTENSION_ID, waitFor } from './util';
 
 // Profile authoring in the real VS Code host, against the emulator (KUBECONFIG from the harness) and SCAN's
-// test-double auditor. Line numbers below are counted by hand in ../shared/fixtures/profiles/container-baseline.
+// test-double auditor. Line numbers below are counted by hand in test/fixtures/profiles/container-baseline.
 
 function profileDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];

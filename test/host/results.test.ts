@@ -11,8 +11,8 @@ import type { PanelSnapshot } from '../../src/protocol/messages';
 import type { ResultsView } from '../../src/results/resultsView';
 import { activateExtension, waitFor } from './util';
 
-const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const reports = join(shared, 'fixtures', 'reports');
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
+const reports = join(fixtures, 'reports');
 const LOCAL = join(reports, 'container-baseline-local.json');
 const TWO = join(reports, 'container-baseline-local-two-controls.json');
 const XSS = '<img src=x onerror=alert(1)>';

@@ -152,8 +152,8 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     await waitFor('the results panel shows the report', () => api.results.latest?.path === record.reportPath);
     assert.ok(api.results.panel.view, 'the panel is open');
     // the Runs entry links back to its report once another report is shown
-    const shared = process.env.KC_SHARED_DIR ?? join(extRoot(), '..', 'shared');
-    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: join(shared, 'fixtures', 'reports', 'container-baseline-local.json') });
+    const fixtures = process.env.KC_FIXTURES_DIR ?? join(extRoot(), 'test', 'fixtures');
+    await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: join(fixtures, 'reports', 'container-baseline-local.json') });
     assert.notEqual(api.results.latest?.path, record.reportPath);
     await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
     await waitFor('the Runs entry reopens its report', () => api.results.latest?.path === record.reportPath);

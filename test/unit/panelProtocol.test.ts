@@ -6,7 +6,7 @@ import { compareReports, parseReport, summarize } from '../../src/core/results';
 import { isHostToPanel, isPanelFilter, isPanelToHost, isPersistedState } from '../../src/protocol/messages';
 import { controlFile, toPanelComparison, toPanelDetail, toPanelReport } from '../../src/results/panelData';
 
-const reports = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'reports');
+const reports = join(__dirname, '..', 'fixtures', 'reports');
 
 test('panel → host guard accepts every message the panel sends', () => {
   const ok: unknown[] = [

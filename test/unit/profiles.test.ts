@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { diffControls, findProfiles, ProfileIndex, scanControls } from '../../src/core/profiles/index';
 
-const FIXTURE = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'profiles', 'container-baseline');
+const FIXTURE = join(__dirname, '..', 'fixtures', 'profiles', 'container-baseline');
 const read = (rel: string) => readFileSync(join(FIXTURE, rel), 'utf8');
 const spans = (text: string) => scanControls(text).controls.map((c) => [c.id, c.startLine, c.endLine]);
 

@@ -27,7 +27,7 @@ test('inspec.yml: a yamlValidation schema that requires name and knows inputs/de
   assert.deepEqual(schema.required, ['name']);
   for (const k of ['name', 'title', 'version', 'inputs', 'depends', 'supports']) assert.ok(schema.properties[k], k);
   // every top-level key of the fixture profile is known to the schema
-  const fixture = parse(readFileSync(join(ROOT, '..', 'shared', 'fixtures', 'profiles', 'container-baseline', 'inspec.yml'), 'utf8'));
+  const fixture = parse(readFileSync(join(ROOT, 'test', 'fixtures', 'profiles', 'container-baseline', 'inspec.yml'), 'utf8'));
   for (const k of Object.keys(fixture)) assert.ok(schema.properties[k], `schema knows ${k}`);
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseInspecYml } from '../../src/core/profiles/index';
 
-const FIXTURE = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'profiles', 'container-baseline');
+const FIXTURE = join(__dirname, '..', 'fixtures', 'profiles', 'container-baseline');
 
 test('inspec.yml: the fixture parses with name, title, version, inputs and supports', () => {
   const r = parseInspecYml(readFileSync(join(FIXTURE, 'inspec.yml'), 'utf8'));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { mapOutcomes } from '../../src/core/profiles/outcomes';
 import { parseReport } from '../../src/core/results/index';
 
-const REPORTS = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'reports');
+const REPORTS = join(__dirname, '..', 'fixtures', 'reports');
 const report = (name: string) => parseReport(readFileSync(join(REPORTS, name), 'utf8'));
 
 // container-baseline-local.json (results-semantics §9): fs-04 and acct-03 fail, rt-01 has impact 0 (N/A),

@@ -7,8 +7,8 @@ import { after, test } from 'node:test';
 
 // The CLI as a real process: node --import tsx src/cli.ts … (what dist/cli.js is bundled from).
 const root = join(__dirname, '..', '..');
-const shared = process.env.KC_SHARED_DIR ?? join(root, '..', 'shared');
-const reports = join(shared, 'fixtures', 'reports');
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(root, 'test', 'fixtures');
+const reports = join(fixtures, 'reports');
 const tmp = mkdtempSync(join(tmpdir(), 'kc-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

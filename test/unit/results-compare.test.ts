@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { compareReports, compareResults, parseReport, toMarkdownComparison, type Report } from '../../src/core/results';
 
-const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const load = (name: string): Report => parseReport(readFileSync(join(shared, 'fixtures', 'reports', name), 'utf8'));
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
+const load = (name: string): Report => parseReport(readFileSync(join(fixtures, 'reports', name), 'utf8'));
 
 test('STIG v1 → v2: 10 status changes (8 Passed→Failed, 2 Failed→Not Reviewed), 11 controls with result changes, 38% → 28%', () => {
   const c = compareReports(load('k8s-ubuntu-stig-train-v1.json'), load('k8s-ubuntu-stig-train-v2.json'));

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CSV_COLUMNS, mdText, parseReport, toCsv, toMarkdownSummary, type Report } from '../../src/core/results';
 
-const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const load = (name: string): Report => parseReport(readFileSync(join(shared, 'fixtures', 'reports', name), 'utf8'));
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
+const load = (name: string): Report => parseReport(readFileSync(join(fixtures, 'reports', name), 'utf8'));
 
 /** Minimal RFC 4180 reader for checking our output. */
 function readCsv(text: string): string[][] {

@@ -6,8 +6,8 @@ import { convertFileContextual, isContextualizedEvaluation } from 'inspecjs';
 import { findJsonSyntaxError } from '../../src/core/results/jsonSyntax';
 import { descriptionOf, isReportError, parseReport, profileLabel, ReportError, summarize, type Report, type Severity } from '../../src/core/results';
 
-const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const reports = join(shared, 'fixtures', 'reports');
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
+const reports = join(fixtures, 'reports');
 const text = (name: string): string => readFileSync(join(reports, name), 'utf8');
 const load = (name: string): Report => parseReport(text(name));
 

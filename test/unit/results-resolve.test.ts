@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseGeneratedId, parseReport, resolveSourceLocation, suffixOf, type Control, type Report, type SourceLookup } from '../../src/core/results';
 
-const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const load = (name: string): Report => parseReport(readFileSync(join(shared, 'fixtures', 'reports', name), 'utf8'));
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
+const load = (name: string): Report => parseReport(readFileSync(join(fixtures, 'reports', name), 'utf8'));
 const control = (r: Report, id: string): Control => r.controls.find((c) => c.id === id)!;
 
 /** An in-memory file system: path → text. Records what was asked. */
@@ -177,7 +177,7 @@ test('suffixOf strips any prefix before the last controls/ folder', () => {
 
 test('against the real fixture profile on disk: every container-baseline control resolves to its control line', async () => {
   const { existsSync, readdirSync, statSync } = await import('node:fs');
-  const profiles = join(shared, 'fixtures', 'profiles');
+  const profiles = join(fixtures, 'profiles');
   const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
   const all = walk(profiles).map((f) => f.replace(/\\/g, '/'));
   const disk: SourceLookup = {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkThreshold, evaluateThreshold, parseReport, parseThresholdYaml, ThresholdError, unknownKeyHint, type Report } from '../../src/core/results';
 
-const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
-const load = (name: string): Report => parseReport(readFileSync(join(shared, 'fixtures', 'reports', name), 'utf8'));
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
+const load = (name: string): Report => parseReport(readFileSync(join(fixtures, 'reports', name), 'utf8'));
 
 // container-baseline-local.json by the rules (results-semantics §2/§3):
 //   Passed: acct-01 acct-02 fs-01 rt-02 (medium), fs-02 (high), fs-03 (low)   → 6

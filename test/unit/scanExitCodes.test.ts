@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { assessReport, explainExit } from '../../src/core/scan/exitCodes';
 
-const shared = process.env.KC_SHARED_DIR ?? join(__dirname, '..', '..', '..', 'shared');
+const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
 
 test('exit codes are explained in words, and only 0/100/101 mean "read the report"', () => {
   const cases: Array<[number, string, boolean, RegExp]> = [
@@ -27,7 +27,7 @@ test('exit codes are explained in words, and only 0/100/101 mean "read the repor
 });
 
 test('a real report with a platform and results is accepted', () => {
-  const raw = JSON.parse(readFileSync(join(shared, 'fixtures/reports/container-baseline-local-enhanced.json'), 'utf8'));
+  const raw = JSON.parse(readFileSync(join(fixtures, 'reports/container-baseline-local-enhanced.json'), 'utf8'));
   const a = assessReport(raw);
   assert.equal(a.ok, true);
   assert.equal(a.platform, 'debian');
