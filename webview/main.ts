@@ -536,6 +536,7 @@ function renderDetail(): void {
 function detailBody(c: PanelControl, d: PanelControlDetail): TemplateResult {
   return html`${d.descriptions.map((x) => html`<h3>${descLabel(x.label)}</h3><p class="desc">${x.data}</p>`)}
     <h3>Results (${d.results.length})</h3>
+    ${d.note ? html`<p class="transport-note warning-text"><span class="codicon codicon-info"></span> ${d.note}</p>` : nothing}
     ${d.results.length === 0 ? html`<p class="muted">This control produced no results.</p>` : nothing}
     <ul class="results">
       ${d.results.map(

@@ -66,6 +66,8 @@ export interface PanelControlDetail {
   readonly descriptions: readonly { readonly label: string; readonly data: string }[];
   readonly code: string;
   readonly results: readonly PanelResult[];
+  /** What the transport, not the control, caused (e.g. MITRE's "Silent failure" on a command with no output). */
+  readonly note?: string;
 }
 
 export interface PanelSummary {

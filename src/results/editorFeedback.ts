@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Control, ControlStatus, Report, Severity } from '../core/results';
 import { ReportSources } from './sourceLinks';
+import { transportNoteFor } from './panelData';
+import type { TransportInfo } from '../core/scan/auditorFailure';
 
 export const DIAGNOSTIC_SOURCE = 'Kube Compliance';
 /** Command a CodeLens runs: reveals the control in the results panel (argument: the control id). */
@@ -37,13 +39,14 @@ const STATUS_ICON: Record<ControlStatus, string> = {
   'Profile Error': '$(warning)',
 };
 
-function problemText(c: Control): string {
+function problemText(c: Control, transport?: TransportInfo): string {
   const bad = c.results.filter((r) => r.status === 'failed' || r.status === 'error');
   const first = bad[0];
   const what = first ? `${first.codeDesc}${first.message ? `: ${first.message.split('\n')[0]}` : ''}` : 'no results (the control did not run)';
   const more = bad.length > 1 ? ` (+${bad.length - 1} more)` : '';
   const status = c.status === 'Profile Error' ? 'errored' : 'failed';
-  return `${c.id} ${status} (${c.severity}): ${c.title ?? ''}\n${what}${more}`;
+  const note = transportNoteFor(c, transport);
+  return `${c.id} ${status} (${c.severity}): ${c.title ?? ''}\n${what}${more}${note ? `\n${note}` : ''}`;
 }
 
 export class EditorFeedback implements vscode.Disposable {
@@ -68,7 +71,7 @@ export class EditorFeedback implements vscode.Disposable {
   }
 
   /** Replaces everything with the outcome of `report` (the latest run). `label` names the run in the CodeLens tooltip. */
-  async update(report: Report, cwd?: string, label = 'the latest run'): Promise<void> {
+  async update(report: Report, cwd?: string, label = 'the latest run', transport?: TransportInfo): Promise<void> {
     const gen = ++this.generation;
     this.diagnostics.clear();
     this.profileDirCache.clear();
@@ -83,7 +86,7 @@ export class EditorFeedback implements vscode.Disposable {
         const where = await sources.resolve(c);
         if (!where.found) return;
         const range = await this.controlRange(where.path, where.line, c.id);
-        const d = new vscode.Diagnostic(range, problemText(c), diagnosticSeverity(c.status, c.severity));
+        const d = new vscode.Diagnostic(range, problemText(c, transport), diagnosticSeverity(c.status, c.severity));
         d.source = DIAGNOSTIC_SOURCE;
         d.code = c.id;
         let list = byFile.get(where.path);

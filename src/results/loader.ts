@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { compareReports, parseReport, summarize, type Comparison, type Report, type Summary } from '../core/results';
 import type { PanelComparison, PanelReport } from '../protocol/messages';
 import { toPanelComparison, toPanelReport } from './panelData';
+import type { TransportInfo } from '../core/scan/auditorFailure';
 
 export interface LoadedReport {
   /** Absolute path of the report file. */
@@ -16,6 +17,7 @@ export interface LoadedReport {
   readonly report: Report;
   readonly summary: Summary;
   readonly panel: PanelReport;
+  readonly transport?: TransportInfo;
 }
 
 export interface ComparedReports {
@@ -29,6 +31,8 @@ export interface ShowResultsArgs {
   readonly reportPath: string;
   readonly cwd?: string;
   readonly label?: string;
+  /** The transport plugin of the scan that wrote the report, when known (named in transport notes). */
+  readonly transport?: TransportInfo;
 }
 
 /** Accepts what callers pass: `{ reportPath, cwd?, label? }`, a Uri, or a path string. */
@@ -42,12 +46,19 @@ export function toShowResultsArgs(arg: unknown): ShowResultsArgs | undefined {
         reportPath: a.reportPath,
         cwd: typeof a.cwd === 'string' && a.cwd ? a.cwd : undefined,
         label: typeof a.label === 'string' && a.label ? a.label : undefined,
+        transport: toTransportInfo(a.transport),
       };
     }
     // a Scan-runs tree node or run record that carries a report path
     for (const k of ['run', 'record'] as const) if (a[k]) return toShowResultsArgs(a[k]);
   }
   return undefined;
+}
+
+function toTransportInfo(v: unknown): TransportInfo | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const t = v as Record<string, unknown>;
+  return typeof t.name === 'string' && t.name ? { name: t.name, version: typeof t.version === 'string' ? t.version : undefined } : undefined;
 }
 
 /** Reads and parses a report. Throws an Error whose message says which file and what is wrong with it. */
@@ -69,7 +80,7 @@ export async function loadReport(args: ShowResultsArgs): Promise<LoadedReport> {
   }
   const summary = summarize(report);
   const label = args.label ?? path.basename(file);
-  return { path: file, cwd: args.cwd, label, text, report, summary, panel: toPanelReport(report, summary, file, label) };
+  return { path: file, cwd: args.cwd, label, text, report, summary, panel: toPanelReport(report, summary, file, label), transport: args.transport };
 }
 
 export function compareLoaded(older: LoadedReport, newer: LoadedReport): ComparedReports {

@@ -1,6 +1,7 @@
 // Turns the core results model into the plain data the panel renders (src/protocol/messages.ts).
 // No vscode import: benchmarks and unit tests use it as is.
 import type { Comparison, Control, Report, Summary } from '../core/results';
+import { silentFailureNote, type TransportInfo } from '../core/scan/auditorFailure';
 import type { ControlStatus, PanelComparison, PanelControl, PanelControlDetail, PanelReport, PanelResult, PanelStatusChange, PanelSummary, Severity } from '../protocol/messages';
 
 const SEVERITY_NAMES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
@@ -22,7 +23,7 @@ export function controlFile(c: Control): string {
 }
 
 /** What the detail pane needs beyond the list data (sent on demand). */
-export function toPanelDetail(c: Control, key: number): PanelControlDetail {
+export function toPanelDetail(c: Control, key: number, transport?: TransportInfo): PanelControlDetail {
   const results: PanelResult[] = c.results.map((r) => {
     const message = [r.exception && r.message && !r.message.includes(r.exception) ? `${r.exception}: ${r.message}` : r.message ?? r.exception, r.skipMessage]
       .filter((s): s is string => !!s)
@@ -34,7 +35,13 @@ export function toPanelDetail(c: Control, key: number): PanelControlDetail {
     descriptions: c.descriptions.length ? c.descriptions : c.desc ? [{ label: 'default', data: c.desc }] : [],
     code: c.fullCode ?? c.code,
     results,
+    note: transportNoteFor(c, transport),
   };
+}
+
+/** A note on a control whose results carry a transport failure rather than the control's own (see silentFailureNote). */
+export function transportNoteFor(c: Control, transport?: TransportInfo): string | undefined {
+  return silentFailureNote(c.results.flatMap((r) => [r.message, r.exception, r.codeDesc]), transport);
 }
 
 function toPanelControl(c: Control, key: number): PanelControl {

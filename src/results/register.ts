@@ -44,7 +44,7 @@ export class ResultsService implements ResultsViewHost, vscode.Disposable {
     if (opts.feedback !== false) {
       this.latest = loaded;
       void setContext('kubeCompliance.hasResults', true);
-      await this.feedback.update(loaded.report, loaded.cwd, loaded.label);
+      await this.feedback.update(loaded.report, loaded.cwd, loaded.label, loaded.transport);
     }
     return loaded;
   }
@@ -111,7 +111,7 @@ export class ResultsService implements ResultsViewHost, vscode.Disposable {
   async runCommand(view: ResultsView, command: 'openReport' | 'compareReports' | 'refresh'): Promise<void> {
     if (command === 'refresh') {
       const cur = view.current;
-      if (cur) await this.showResults({ reportPath: cur.path, cwd: cur.cwd, label: cur.label }, { feedback: this.latest?.path === cur.path });
+      if (cur) await this.showResults({ reportPath: cur.path, cwd: cur.cwd, label: cur.label, transport: cur.transport }, { feedback: this.latest?.path === cur.path });
       return;
     }
     await vscode.commands.executeCommand(`kubeCompliance.${command}`);

@@ -151,7 +151,7 @@ export class ResultsView implements vscode.Disposable {
   private detail(key: number): PanelControlDetail {
     const control = this.current?.report.controls[key];
     if (!control) throw new Error(`no control #${key} in the report shown`);
-    return toPanelDetail(control, key);
+    return toPanelDetail(control, key, this.current?.transport);
   }
 
   /** Everything the panel needs after (re)loading its page. */

@@ -84,6 +84,8 @@ export class RunsView implements vscode.TreeDataProvider<Item>, vscode.Disposabl
     md.appendMarkdown(`- Approach: ${APPROACH_LABEL[r.approach]}${r.approachDescription ? ` — ${r.approachDescription}` : ''}\n`);
     md.appendMarkdown(`- Started: ${when.toLocaleString()} (${(r.durationMs / 1000).toFixed(1)} s)\n`);
     md.appendMarkdown(`- Auditor: \`${r.auditor.path}\`${r.auditor.version ? ` ${r.auditor.version}` : ''}\n`);
+    if (r.transport) md.appendMarkdown(`- Transport: ${r.transport.name}${r.transport.version ? ` ${r.transport.version}` : ''}\n`);
+    if (r.targetUri) md.appendMarkdown(`- Target: \`${r.targetUri}\`\n`);
     if (r.platform) md.appendMarkdown(`- Platform: ${r.platform}\n`);
     if (r.counts) md.appendMarkdown(`- Compliance: ${r.counts.compliance}% of ${r.counts.controls} controls\n`);
     md.appendMarkdown(`\n${r.message}\n`);

@@ -4,12 +4,13 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { ApproachKind, ContainerClassification, ContainerRef } from '../core/cluster/types';
-import { APPROACH_LABEL } from '../core/cluster/types';
+import { APPROACH_LABEL, targetUri } from '../core/cluster/types';
 import { kubeconfigFiles } from '../core/kubeconfigFiles';
 import { redact } from '../core/redact';
 import { parseReport, summarize } from '../core/results';
-import type { AuditorInfo } from '../core/scan/auditor';
+import { MITRE_TRANSPORT, type AuditorInfo } from '../core/scan/auditor';
 import { buildExecArgs, displayCommand, isUrlProfile } from '../core/scan/argv';
+import { explainAuditorFailure, mitreNameProblem } from '../core/scan/auditorFailure';
 import { assessReport, explainExit, type ExitOutcome } from '../core/scan/exitCodes';
 import { minimiseKubeconfig, writePrivateKubeconfig, type PrivateKubeconfig } from '../core/scan/kubeconfig';
 import type { ApproachPlan } from '../core/scan/types';
@@ -375,6 +376,10 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
         }
         if (!input.auditor) ({ auditor: input.auditor, license: input.license } = await this.auditors.require());
         const auditor = input.auditor;
+        if (auditor.transport?.name === MITRE_TRANSPORT) {
+          const refused = mitreNameProblem(input.plan.transportTarget);
+          if (refused) throw new Error(refused);
+        }
         cwd = this.cwdFor(input.choice.profile);
         resultFile = join(this.resultsDir(), `${stamp()}-${input.target.namespace}-${input.target.pod}-${input.target.container}-${input.id.slice(-6)}.json`);
         const args = buildExecArgs({
@@ -443,7 +448,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     this.settle(input.id, record);
     if (record.reportPath && input.showResults) {
       try {
-        await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: record.reportPath, cwd: record.cwd, label: `${refLabel(record.target)} · ${profileName(record.profile)}` });
+        await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: record.reportPath, cwd: record.cwd, label: `${refLabel(record.target)} · ${profileName(record.profile)}`, transport: record.transport });
       } catch (err) {
         this.log.warn(`results panel: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -469,6 +474,8 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       auditor: { path: input.auditor?.path ?? '', version: input.auditor?.version },
+      transport: input.auditor?.transport,
+      targetUri: targetUri(input.plan.transportTarget),
     };
   }
 
@@ -494,7 +501,8 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
       }
     }
     const assessment = raw !== undefined ? assessReport(raw) : undefined;
-    const stderrHint = stderrTail ? ` The auditor said: ${lastLine(stderrTail)}` : '';
+    const failure = o.stderr.trim() ? explainAuditorFailure(redact(o.stderr), { target: input.target, transportTarget: input.plan.transportTarget, transport: input.auditor?.transport }) : undefined;
+    const stderrHint = failure ? (failure.kind === 'other' ? ` The auditor said: ${failure.line}` : ` ${failure.explanation} (The auditor said: ${failure.line})`) : '';
     if (!ex.completed) {
       const extra = assessment && !assessment.ok ? ` ${assessment.problem}` : '';
       return { ...base, outcome: ex.outcome, platform: assessment?.platform, message: `${ex.message}${extra}${stderrHint}` };
@@ -604,10 +612,6 @@ function newRunId(): string {
 
 function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '').replace('T', '-').slice(0, 17);
-}
-
-function lastLine(s: string): string {
-  return s.trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 300) ?? '';
 }
 
 function lowerFirst(s: string): string {

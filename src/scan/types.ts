@@ -67,6 +67,10 @@ export interface RunRecord {
   readonly counts?: RunCounts;
   readonly platform?: string;
   readonly auditor: { readonly path: string; readonly version?: string };
+  /** The transport plugin the auditor used (from `plugin list`), e.g. train-k8s-container-mitre 2.2.0. */
+  readonly transport?: { readonly name: string; readonly version?: string };
+  /** The exact `-t` target handed to the auditor. */
+  readonly targetUri?: string;
   /** The last lines of the auditor's error output, redacted. */
   readonly stderrTail?: string;
 }

@@ -61,6 +61,19 @@ export interface ProbeResult {
   readonly tools: Readonly<Record<string, boolean>>;
 }
 
+/**
+ * The `-t` target both Kubernetes transports resolve to exactly this namespace, pod and container:
+ * `k8s-container://NS/POD/CONTAINER?namespace=NS`.
+ *
+ * Train parses a target as an HTTP-like URI (inspec/train lib/train.rb `unpack_target_from_uri`: host, path, and the
+ * query string merged into the options), so `k8s-container://NS/POD/CONTAINER` is host `NS`, path `/POD/CONTAINER`.
+ * - inspec/train-k8s-container 1.3.1 (lib/train/k8s/container/connection.rb): namespace = `options[:namespace]`, else
+ *   the host, else `default`; pod and container = first and last path segment.
+ * - mitre/train-k8s-container 2.x (lib/train-k8s-container/connection.rb): reads the path only and ignores the host;
+ *   a two-segment path is POD/CONTAINER with namespace `options[:namespace]`, else `default`.
+ * Without the query MITRE's transport looks for the pod in `default`; with `namespace=NS` (read first by both) the two
+ * agree. Kubernetes names (DNS-1123, checked by `validateTarget` before a scan) need no percent-encoding.
+ */
 export function targetUri(ref: Pick<ContainerRef, 'namespace' | 'pod' | 'container'>): string {
-  return `k8s-container://${ref.namespace}/${ref.pod}/${ref.container}`;
+  return `k8s-container://${ref.namespace}/${ref.pod}/${ref.container}?namespace=${ref.namespace}`;
 }
