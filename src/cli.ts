@@ -30,7 +30,7 @@ const USAGE = `Usage:
   kube-compliance --version | --help
 
 REPORT is an InSpec / CINC Auditor JSON report (exec JSON, HDF), e.g. from
-  cinc-auditor exec PROFILE -t k8s-container://NS/POD/CONTAINER --reporter json:REPORT
+  cinc-auditor exec PROFILE -t 'k8s-container://NS/POD/CONTAINER?namespace=NS' --reporter json:REPORT
 Use - to read a report from standard input.
 
 summary    counts controls as Heimdall does (Passed, Failed, Not Applicable, Not Reviewed,

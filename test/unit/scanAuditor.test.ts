@@ -47,6 +47,40 @@ test('parsePluginList finds both transports in a box table and plain text', () =
   assert.deepEqual(parsePluginList('inspec-compliance 5.22.3 core'), []);
 });
 
+// The vertical layout tty-table falls back to when the table is wider than the screen — always without a terminal
+// (tty-screen takes 80 columns), i.e. whenever the extension runs `plugin list`. One `│ Header │ value │` line per
+// column (InSpec's own reader: lib/plugins/inspec-plugin-manager-cli/test/functional/helper.rb
+// `parse_plugin_list_lines`; the stderr notice: "The table size exceeds the currently set width.Defaulting to vertical
+// orientation.").
+const VERTICAL = `┌─────────────┬────────────────────────────────────────────────────────────────┐
+│ Plugin Name │ inspec-compliance                                              │
+│ Version     │ 5.24.24                                                        │
+│ Via         │ core                                                           │
+│ ApiVer      │ 2                                                              │
+│ Description │ Plugin to perform operations with Chef Automate                │
+│ Plugin Name │ train-k8s-container                                            │
+│ Version     │ 1.3.1                                                          │
+│ Via         │ path                                                           │
+│ ApiVer      │ train-1                                                        │
+│ Description │ Train Kubernetes Container Transport                           │
+│ Plugin Name │ train-k8s-container-mitre                                      │
+│ Version     │ 2.2.0                                                          │
+│ Via         │ gem (user)                                                     │
+│ ApiVer      │ train-1                                                        │
+│ Description │ Train transport for Kubernetes containers via kubectl exec     │
+└─────────────┴────────────────────────────────────────────────────────────────┘
+ 3 plugin(s) total`;
+
+test('parsePluginList keeps the versions in the vertical layout (one line per column)', () => {
+  assert.deepEqual(parsePluginList(VERTICAL), [
+    { name: 'train-k8s-container', version: '1.3.1' },
+    { name: 'train-k8s-container-mitre', version: '2.2.0' },
+  ]);
+  // a plugin whose Version line is missing keeps no version rather than borrowing the next plugin's
+  const cut = VERTICAL.split('\n').filter((l) => !l.includes('1.3.1')).join('\n');
+  assert.deepEqual(parsePluginList(cut), [{ name: 'train-k8s-container' }, { name: 'train-k8s-container-mitre', version: '2.2.0' }]);
+});
+
 test('enhanced outcomes from 5.21; flavour from the name or the version text', () => {
   assert.equal(supportsEnhancedOutcomes('5.20.9'), false);
   assert.equal(supportsEnhancedOutcomes('5.21.0'), true);

@@ -3,7 +3,7 @@
 // run it against the emulator for real.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -49,17 +49,18 @@ test('exec runs the checks through kubectl exec, writes a schema-valid report an
   withTmp((dir) => {
     const k = kubectls(dir);
     const out = join(dir, 'r.json');
-    const r = run(['exec', PROFILE, '-t', 'k8s-container://demo/standard-app/app', '--reporter', 'cli', `json:${out}`, '--enhanced-outcomes'], { KC_DOUBLE_KUBECTL: k.local });
+    const r = run(['exec', PROFILE, '-t', 'k8s-container://demo/standard-app/app?namespace=demo', '--reporter', 'cli', `json:${out}`, '--enhanced-outcomes'], { KC_DOUBLE_KUBECTL: k.local, KC_DOUBLE_TRANSPORT: 'inspec-v1' });
     assert.equal(r.status, 100, r.stderr);
     assert.match(r.stdout, /Profile Summary/);
     const text = readFileSync(out, 'utf8');
     assert.deepEqual(Object.keys(convertFile(text, true)), ['1_0_ExecJson'], 'inspecjs recognises exec JSON');
     const raw = JSON.parse(text);
     assert.equal(assessReport(raw).ok, true);
-    // every exec went to the named pod and container, through /bin/sh -c (inspec-v1 style)
-    const calls = readFileSync(k.log, 'utf8').trim().split('\n');
+    // every exec went to the named pod and container, through /bin/sh -c (inspec-v1's argument order)
+    // (one log line per call; Train's multi-line stat command continues on the lines that follow its call)
+    const calls = readFileSync(k.log, 'utf8').trim().split('\n').filter((l) => l.startsWith('exec '));
     assert.ok(calls.length > 5);
-    for (const c of calls) assert.match(c, /^exec (--stdin )?-n demo standard-app -c app -- \/bin\/sh -c /);
+    for (const c of calls) assert.match(c, /^exec --stdin standard-app -n demo -c app -- \/bin\/sh -c /);
     const p = raw.profiles[0];
     assert.deepEqual(p.groups, [
       { id: 'controls/filesystem.rb', controls: ['demo-fs-01', 'demo-fs-02', 'demo-fs-03'] },
@@ -85,8 +86,8 @@ test('--controls narrows controls and groups; --input-file overrides an input; a
     const waivers = join(dir, 'waivers.yml');
     writeFileSync(waivers, "demo-rt-03:\n  justification: 'accepted risk: root in the demo'\n  run: false\n");
     const r = run(
-      ['exec', PROFILE, '-t', 'k8s-container://demo/standard-app/app', '--reporter', `json:${out}`, '--controls', 'demo-fs-03', 'demo-rt-03', '--input-file', inputs, '--waiver-file', waivers],
-      { KC_DOUBLE_KUBECTL: k.local },
+      ['exec', PROFILE, '-t', 'k8s-container://demo/standard-app/app?namespace=demo', '--reporter', `json:${out}`, '--controls', 'demo-fs-03', 'demo-rt-03', '--input-file', inputs, '--waiver-file', waivers],
+      { KC_DOUBLE_KUBECTL: k.local, TRAIN_K8S_SESSION_MODE: 'false' },
     );
     assert.equal(r.status, 101, `a waived skip and no failure: ${r.stderr}`);
     const p = JSON.parse(readFileSync(out, 'utf8')).profiles[0];
@@ -100,17 +101,16 @@ test('--controls narrows controls and groups; --input-file overrides an input; a
   });
 });
 
-test('an unreachable target gives platform unknown, zero controls and exit 1 (inspec-v1) or 101 (mitre)', () => {
+test('an unreachable container ends the run before any report: exit 1 with the transport\'s exception', () => {
   withTmp((dir) => {
     const k = kubectls(dir);
-    for (const [transport, code] of [['inspec-v1', 1], ['mitre', 101]] as const) {
+    for (const [transport, cls] of [['inspec-v1', 'Train::K8s::Container::ConnectionError'], ['mitre', 'ShellNotAvailableError']] as const) {
       const out = join(dir, `${transport}.json`);
-      const r = run(['exec', PROFILE, '-t', 'k8s-container://demo/standard-app/app', '--reporter', 'cli', `json:${out}`], { KC_DOUBLE_KUBECTL: k.down, KC_DOUBLE_TRANSPORT: transport });
-      assert.equal(r.status, code);
-      assert.match(r.stderr, /container not found/);
-      const a = assessReport(JSON.parse(readFileSync(out, 'utf8')));
-      assert.equal(a.ok, false);
-      assert.equal(a.platform, 'unknown');
+      const r = run(['exec', PROFILE, '-t', 'k8s-container://demo/standard-app/app?namespace=demo', '--reporter', 'cli', `json:${out}`], { KC_DOUBLE_KUBECTL: k.down, KC_DOUBLE_TRANSPORT: transport, KC_DOUBLE_RETRY_BASE_MS: '1' });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr.split('\n')[0], new RegExp(`\\(${cls.replace(/:/g, ':')}|${cls}`), r.stderr);
+      assert.match(r.stderr, /\tfrom \/opt\/cinc-auditor\/bin\/inspec:11:in `<main>'\n$/);
+      assert.equal(existsSync(out), false, 'no reporter ran');
     }
   });
 });
@@ -123,7 +123,7 @@ test('constructs it does not understand are error results, never passes', () => 
     writeFileSync(join(prof, 'inspec.yml'), 'name: p\nversion: 0.0.1\n');
     writeFileSync(join(prof, 'controls', 'x.rb'), "control 'x-1' do\n  describe passwd do\n    its('users') { should include 'root' }\n  end\nend\n");
     const out = join(dir, 'r.json');
-    const r = run(['exec', prof, '-t', 'k8s-container://demo/a/b', '--reporter', `json:${out}`, '--enhanced-outcomes'], { KC_DOUBLE_KUBECTL: k.local });
+    const r = run(['exec', prof, '-t', 'k8s-container://demo/a/b?namespace=demo', '--reporter', `json:${out}`, '--enhanced-outcomes'], { KC_DOUBLE_KUBECTL: k.local, TRAIN_K8S_SESSION_MODE: 'false' });
     assert.equal(r.status, 100);
     const c = JSON.parse(readFileSync(out, 'utf8')).profiles[0].controls[0];
     assert.equal(c.status, 'error');
@@ -133,7 +133,7 @@ test('constructs it does not understand are error results, never passes', () => 
 
 test('version, plugin list, check, and the Chef licence refusal', () => {
   assert.match(run(['version'], {}).stdout, /^\d+\.\d+\.\d+/);
-  assert.match(run(['plugin', 'list'], {}).stdout, /train-k8s-container-mitre\s+│ 2\.2\.0/);
+  assert.match(run(['plugin', 'list'], {}).stdout, /│ Plugin Name │ train-k8s-container-mitre +│\n│ Version +│ 2\.2\.0 /);
   assert.doesNotMatch(run(['plugin', 'list'], { KC_DOUBLE_NO_TRANSPORT: '1' }).stdout, /train-k8s-container/);
   assert.equal(run(['version'], { KC_DOUBLE_REQUIRE_LICENSE: '1', CHEF_LICENSE: '' }).status, 172);
   assert.equal(run(['version'], { KC_DOUBLE_REQUIRE_LICENSE: '1', CHEF_LICENSE: 'accept-no-persist' }).status, 0);

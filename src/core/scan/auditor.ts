@@ -110,15 +110,46 @@ export function detectFlavor(path: string, versionText: string): AuditorFlavor {
   return 'unknown';
 }
 
-/** The transport plugins in `plugin list` output (a box-drawn or ASCII table, or plain lines). */
+/**
+ * The transport plugins in `plugin list` output. InSpec prints its plugin table with tty-table (lib/inspec/ui.rb
+ * `table`, unicode borders) in one of two layouts:
+ * - the table, one plugin a row: `│ train-k8s-container-mitre │ 2.2.0 │ gem (user) │ train-1 │ … │`;
+ * - the vertical one tty-table falls back to when the table is wider than the screen (always without a terminal,
+ *   where the width is taken as 80; it says "Defaulting to vertical orientation" on stderr): one block per plugin,
+ *   a line per column, `│ Plugin Name │ train-k8s-container-mitre │` then `│ Version │ 2.2.0 │` …
+ *   (InSpec's own functional tests read both: lib/plugins/inspec-plugin-manager-cli/test/functional/helper.rb
+ *   `parse_plugin_list_lines`). ASCII borders (`|`) and plain lines are read too.
+ */
 export function parsePluginList(text: string): PluginEntry[] {
-  const out: PluginEntry[] = [];
+  const found = new Map<string, string | undefined>();
+  let vertical: string | undefined; // the plugin named by the last `Plugin Name │ …` line
   for (const line of text.split(/\r?\n/)) {
-    const m = /(?:^|[\s│|])(train-k8s-container(?:-mitre)?)(?=[\s│|]|$)[\s│|]*(\d+\.\d+\.\d+[^\s│|]*)?/.exec(line);
-    if (m && !out.some((p) => p.name === m[1])) out.push({ name: m[1], version: m[2] });
+    const cells = line.split(/[│┃|]/).map((c) => c.trim());
+    if (cells.length > 1 && cells[0] === '') cells.shift();
+    if (cells.length > 1 && cells[cells.length - 1] === '') cells.pop();
+    if (cells.length === 2 && /^Plugin(?: Name)?$/i.test(cells[0])) {
+      vertical = TRANSPORT_NAME.test(cells[1]) ? cells[1] : undefined;
+      if (vertical && !found.has(vertical)) found.set(vertical, undefined);
+      continue;
+    }
+    if (cells.length === 2 && /^Version$/i.test(cells[0])) {
+      if (vertical && found.get(vertical) === undefined) found.set(vertical, VERSION_CELL.exec(cells[1])?.[0]);
+      continue;
+    }
+    const i = cells.length > 1 ? cells.findIndex((c) => TRANSPORT_NAME.test(c)) : -1;
+    if (i >= 0) {
+      if (found.get(cells[i]) === undefined) found.set(cells[i], VERSION_CELL.exec(cells[i + 1] ?? '')?.[0]);
+      continue;
+    }
+    // a plain line: `train-k8s-container-mitre 2.2.0`
+    const m = /(?:^|\s)(train-k8s-container(?:-mitre)?)(?:\s+\(?v?(\d+\.\d+\.\d+[^\s)]*))?/.exec(line);
+    if (m && found.get(m[1]) === undefined) found.set(m[1], m[2]);
   }
-  return out;
+  return [...found].map(([name, version]) => (version ? { name, version } : { name }));
 }
+
+const TRANSPORT_NAME = /^train-k8s-container(?:-mitre)?$/;
+const VERSION_CELL = /^\d+\.\d+\.\d+\S*/;
 
 /** Shell-quotes the auditor's path for an install step shown and run in a terminal. */
 function q(path: string): string {
