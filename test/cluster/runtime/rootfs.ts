@@ -105,7 +105,8 @@ async function build(log: (line: string) => void): Promise<RootfsSet> {
   const tmp = await fs.mkdtemp(join(cache, `${LAYOUT}.tmp-`));
   await fs.chmod(tmp, 0o755);
   try {
-    const busybox = await fetchBusybox(cache, tmp);
+    const debs = await fetchDebs(cache, ['busybox-static']);
+    const busybox = await unpackBusybox(debs['busybox-static'], tmp);
     const applets = (await run(busybox, ['--list'])).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
     const keepalive = await compile('keepalive.c', join(tmp, 'work', 'keepalive'));
     await compile('enter.c', join(tmp, 'tools', 'kc-enter'));
@@ -126,13 +127,31 @@ async function build(log: (line: string) => void): Promise<RootfsSet> {
   return describe(dir, (await fs.readFile(marker, 'utf8')).includes('keepalive=busybox'));
 }
 
-async function fetchBusybox(cache: string, tmp: string): Promise<string> {
+/**
+ * The .deb file of each package, from the cache's `debs/` folder (kept across layouts: downloaded once per machine).
+ * Missing ones are fetched with one `apt-get download` into a private folder first (a concurrent builder never sees
+ * half a file); when that fails (no package lists yet on a fresh machine, or lists naming versions the mirror no
+ * longer has) `apt-get update` runs once and the download is retried.
+ */
+async function fetchDebs(cache: string, packages: readonly string[]): Promise<Record<string, string>> {
   const debs = join(cache, 'debs');
   await fs.mkdir(debs, { recursive: true });
-  const findDeb = async () => (await fs.readdir(debs)).find((f) => f.startsWith('busybox-static_') && f.endsWith('.deb'));
-  let deb = await findDeb();
-  if (!deb) {
-    const download = () => run('apt-get', ['download', 'busybox-static'], { cwd: debs, timeout: 120_000 });
+  // Package names cannot contain "_", so "<name>_" starts exactly that package's files (<name>_<version>_<arch>.deb).
+  const found = async () => {
+    const files = (await fs.readdir(debs)).filter((f) => f.endsWith('.deb')).sort();
+    const out: Record<string, string> = {};
+    for (const p of packages) {
+      const f = files.find((x) => x.startsWith(`${p}_`));
+      if (f) out[p] = join(debs, f);
+    }
+    return out;
+  };
+  let have = await found();
+  const missing = packages.filter((p) => !have[p]);
+  if (!missing.length) return have;
+  const into = await fs.mkdtemp(join(debs, '.download-'));
+  try {
+    const download = () => run('apt-get', ['download', ...missing], { cwd: into, timeout: 300_000 });
     try {
       await download();
     } catch {
@@ -140,17 +159,25 @@ async function fetchBusybox(cache: string, tmp: string): Promise<string> {
       try {
         await download();
       } catch (e) {
-        throw new Error(`could not download Debian's busybox-static with "apt-get download busybox-static" (needed for the emulator's root filesystems): ${(e as Error).message}`);
+        throw new Error(`could not download Debian packages with "apt-get download ${missing.join(' ')}" (needed for the emulator's root filesystems): ${(e as Error).message}`);
       }
     }
-    deb = await findDeb();
-    if (!deb) throw new Error(`apt-get download busybox-static left no .deb in ${debs}`);
+    for (const f of await fs.readdir(into)) if (f.endsWith('.deb')) await fs.rename(join(into, f), join(debs, f));
+  } finally {
+    await fs.rm(into, { recursive: true, force: true });
   }
+  have = await found();
+  const still = packages.filter((p) => !have[p]);
+  if (still.length) throw new Error(`apt-get download left no .deb of ${still.join(', ')} in ${debs}`);
+  return have;
+}
+
+async function unpackBusybox(deb: string, tmp: string): Promise<string> {
   const x = join(tmp, 'work', 'busybox-static');
   await fs.mkdir(x, { recursive: true });
-  await run('dpkg', ['-x', join(debs, deb), x]);
+  await run('dpkg-deb', ['-x', deb, x]);
   const bin = join(x, 'bin', 'busybox');
-  if (!existsSync(bin)) throw new Error(`${deb} has no bin/busybox`);
+  if (!existsSync(bin)) throw new Error(`${basename(deb)} has no bin/busybox`);
   return bin;
 }
 
