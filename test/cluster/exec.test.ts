@@ -67,7 +67,8 @@ for (const [minor, transport] of [[33, 'WebSocket'], [27, 'SPDY']] as const) {
     assert.match(win.stderr, /hcs::System::CreateProcess [0-9a-f]{64}: The system cannot find the file specified/);
     const sandboxed = await k(['exec', 'sandboxed-app', '-n', 'demo', '--', 'sh', '-c', 'echo hi'], minor);
     assert.equal(sandboxed.code, 1);
-    assert.match(sandboxed.stderr, /OCI runtime exec failed: exec failed: unable to start container process: exec \/bin\/sh: permission denied: unknown/);
+    // runc names the executable it looked up on PATH: in the merged-/usr Debian image `sh` is /usr/bin/sh first.
+    assert.match(sandboxed.stderr, /OCI runtime exec failed: exec failed: unable to start container process: exec \/usr\/bin\/sh: permission denied: unknown/);
   });
 }
 
@@ -98,7 +99,8 @@ function interactive(minor: number, input: string): Promise<{ code: number | nul
   let typed = false;
   p.stdout.on('data', (d) => {
     output += d;
-    if (!typed && output.includes('/ # ')) {
+    // dash's prompt for root (Debian's /bin/sh), once the shell waits for input
+    if (!typed && /(^|[\r\n])# $/.test(output)) {
       typed = true;
       // kubectl sends the window size as the session starts; give the runtime a moment to apply it.
       setTimeout(() => p.stdin.write(input), 500);

@@ -4,7 +4,7 @@
 // What is real: every container is a process tree in its own Linux PID namespace (or the pod's shared one, under a
 // pause process, with `shareProcessNamespace: true`; or the target's, for ephemeral containers with
 // `targetContainerName`), with a private mount namespace, /proc and a runtime-like /dev, chrooted into its own
-// writable overlay (or, where overlayfs cannot be used, copy) of a busybox-static based image template (rootfs.ts),
+// writable overlay (or, where overlayfs cannot be used, copy) of an image template built from Debian packages (rootfs.ts),
 // with the image's or securityContext's uid and containerd's default capabilities ± securityContext. exec = nsenter into those namespaces + chroot; attach = the
 // container's own stdio. Wire protocols: streams.ts.
 //
@@ -16,7 +16,7 @@
 // - A Localhost AppArmor profile (`securityContext.appArmorProfile.type: Localhost` on the container or the pod, or the
 //   annotation `container.apparmor.security.beta.kubernetes.io/<container>: localhost/<profile>`) stands for a security
 //   profile that denies exec: the container itself runs, every exec is refused with runc's
-//   `exec /bin/sh: permission denied` InternalError.
+//   `exec /bin/sh: permission denied` InternalError (naming the executable as found on PATH, like runc).
 // - A container whose process exits is restarted per `restartPolicy` with the kubelet's back-off (10 s doubling to
 //   5 min); until then it is `waiting: CrashLoopBackOff` with `lastState.terminated`. A container is reported `running`
 //   only once its process survived 250 ms, so a crash-looping container (stopped-app) is never seen running.

@@ -2,10 +2,12 @@
 // nothing here ships in the VSIX.
 //
 // The templates are built once into a cache folder outside the repository
-// (`${KUBE_COMPLIANCE_HOST_CACHE:-~/.cache/kube-compliance-host}/rootfs/<layout version>/`) from Debian's
-// `busybox-static` package (`apt-get download` + `dpkg -x`: no dpkg lock, nothing installed on the host), the host's
-// `dash` (for the minimal image) and a tiny static C program (`keepalive.c`, built with `cc -static`). Each container
-// then gets its own writable copy of its template (see containers.ts).
+// (`${KUBE_COMPLIANCE_HOST_CACHE:-~/.cache/kube-compliance-host}/rootfs/<layout version>/`) from Debian packages
+// (`apt-get download` + `dpkg-deb -x`: no dpkg lock, no maintainer scripts, nothing installed on the host): the
+// standard image from Debian 12's own coreutils, findutils, grep, sed, dash, bash, libc (STANDARD_PACKAGES), the
+// alpine and helper images from `busybox-static`; plus the host's `dash` (for the minimal image) and a tiny static C
+// program (`keepalive.c`, built with `cc -static`). Each container then gets its own writable copy of its template
+// (see containers.ts).
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
@@ -15,8 +17,28 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Bump when the layout of the templates changes: a new folder is built next to the old one. */
-const LAYOUT = 'v6';
+/**
+ * Bump when the layout or the recipe of the templates changes (images, package lists): a new folder is built next to
+ * the old one. v7: the standard image is Debian 12 packages instead of busybox.
+ */
+const LAYOUT = 'v7';
+
+/**
+ * The Debian packages the standard image (`demo.local/standard:*`, "Debian 12") is unpacked from, in this order: the
+ * part of a Debian 12 image that the auditor's transport and typical profiles use. GNU coreutils (`stat --printf`,
+ * `cat`, `ls`, `readlink`, `sha256sum`, `id`…), GNU findutils (`find -perm`), grep, sed, mawk (`awk`), hostname,
+ * `getent` (libc-bin), dash (`/bin/sh`, as on Debian) and bash; base-files (os-release, debian_version, the directory
+ * tree), base-passwd (passwd/group) and debianutils (`which`, the shells list). Then the shared libraries those
+ * binaries link (their packages' Pre-Depends, checked with ldd): libc6 and its libgcc-s1, libacl1, libattr1, libgmp10,
+ * libselinux1, libpcre2-8-0, libtinfo6. Not the packages' other dependencies (dpkg, tar, install-info…): those serve
+ * the maintainer scripts, which are not run (debianSetup writes their effects), and not the rest of Debian's
+ * essential set (util-linux, tar, gzip, diffutils, perl-base, login…).
+ */
+export const STANDARD_PACKAGES = [
+  'base-files', 'base-passwd', 'libc6', 'libgcc-s1', 'libc-bin',
+  'libacl1', 'libattr1', 'libgmp10', 'libpcre2-8-0', 'libselinux1', 'libtinfo6',
+  'coreutils', 'findutils', 'grep', 'sed', 'mawk', 'hostname', 'debianutils', 'dash', 'bash',
+] as const;
 
 export type ImageKind = 'standard' | 'alpine' | 'minimal' | 'distroless' | 'busybox';
 
@@ -105,13 +127,18 @@ async function build(log: (line: string) => void): Promise<RootfsSet> {
   const tmp = await fs.mkdtemp(join(cache, `${LAYOUT}.tmp-`));
   await fs.chmod(tmp, 0o755);
   try {
-    const debs = await fetchDebs(cache, ['busybox-static']);
+    const debs = await fetchDebs(cache, ['busybox-static', ...STANDARD_PACKAGES]);
     const busybox = await unpackBusybox(debs['busybox-static'], tmp);
     const applets = (await run(busybox, ['--list'])).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
     const keepalive = await compile('keepalive.c', join(tmp, 'work', 'keepalive'));
     await compile('enter.c', join(tmp, 'tools', 'kc-enter'));
-    await makeImages(tmp, busybox, applets, keepalive);
-    await fs.writeFile(join(tmp, '.complete'), `built ${new Date().toISOString()} keepalive=${keepalive ? 'c' : 'busybox'}\n`);
+    const standardDebs = STANDARD_PACKAGES.map((p) => debs[p]);
+    await makeImages(tmp, busybox, applets, keepalive, standardDebs);
+    // The recipe, for whoever looks at a cache folder: which .deb files the images came from.
+    await fs.writeFile(
+      join(tmp, '.complete'),
+      `built ${new Date().toISOString()} keepalive=${keepalive ? 'c' : 'busybox'}\nbusybox=${basename(debs['busybox-static'])}\nstandard=${standardDebs.map((d) => basename(d)).join(' ')}\n`,
+    );
     await fs.rm(join(tmp, 'work'), { recursive: true, force: true });
     try {
       await fs.rename(tmp, dir);
@@ -244,40 +271,14 @@ function appletLinks(applets: string[], dir: string, exclude: string[] = []): En
   return applets.filter((a) => a !== 'busybox' && !exclude.includes(a) && !a.includes('/')).map((a) => ({ path: `${dir}/${a}`, link: 'busybox' }));
 }
 
-async function makeImages(tmp: string, busybox: string, applets: string[], keepalive: string | undefined): Promise<void> {
+async function makeImages(tmp: string, busybox: string, applets: string[], keepalive: string | undefined, standardDebs: string[]): Promise<void> {
   const images = join(tmp, 'images');
   const server: Entry[] = keepalive
     ? [{ path: 'app/server', copy: keepalive, mode: 0o755 }]
     : [{ path: 'app/sleep', copy: busybox, mode: 0o755 }];
 
-  // Debian-like: busybox as /bin/sh, a bash entry point, the usual applets, Debian os-release.
-  await materialize(join(images, 'standard'), [
-    ...skeleton(),
-    { path: 'root', dir: true, mode: 0o700 },
-    { path: 'home', dir: true, mode: 0o755 },
-    { path: 'var/log', dir: true, mode: 0o755 },
-    { path: 'run', dir: true, mode: 0o755 },
-    { path: 'bin/busybox', copy: busybox, mode: 0o755 },
-    ...appletLinks(applets, 'bin'),
-    // busybox has no "bash" applet; Debian images have /bin/bash, so it is a tiny script running busybox's shell.
-    { path: 'bin/bash', content: '#!/bin/busybox sh\nexec /bin/busybox sh "$@"\n', mode: 0o755 },
-    { path: 'usr/bin/env', link: '../../bin/busybox' },
-    { path: 'usr/sbin', dir: true },
-    {
-      path: 'etc/os-release',
-      content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\nHOME_URL="https://www.debian.org/"\nSUPPORT_URL="https://www.debian.org/support"\nBUG_REPORT_URL="https://bugs.debian.org/"\n',
-      mode: 0o644,
-    },
-    { path: 'etc/debian_version', content: '12.8\n', mode: 0o644 },
-    {
-      path: 'etc/passwd',
-      content: 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\nsys:x:3:3:sys:/dev:/usr/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
-      mode: 0o644,
-    },
-    { path: 'etc/group', content: 'root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\ntty:x:5:\nwww-data:x:33:\nnogroup:x:65534:\n', mode: 0o644 },
-    { path: 'etc/shadow', content: 'root:*:19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\nbin:*:19700:0:99999:7:::\nsys:*:19700:0:99999:7:::\nwww-data:*:19700:0:99999:7:::\nnobody:*:19700:0:99999:7:::\n', mode: 0o640 },
-    { path: 'etc/hostname', content: 'standard\n', mode: 0o644 },
-  ]);
+  // Debian 12: Debian's own packages (see debianImage).
+  await debianImage(join(images, 'standard'), standardDebs);
 
   // Alpine-like: busybox as /bin/sh and /bin/ash.
   await materialize(join(images, 'alpine'), [
@@ -338,6 +339,117 @@ async function makeImages(tmp: string, busybox: string, applets: string[], keepa
   ]);
 
   await materialize(join(images, 'pause'), [...skeleton(), keepalive ? { path: 'pause', copy: keepalive, mode: 0o755 } : { path: 'sleep', copy: busybox, mode: 0o755 }]);
+}
+
+/**
+ * The standard image, a Debian 12 root filesystem made of Debian's packages: each unpacked with `dpkg-deb -x` (no
+ * maintainer scripts), /usr merged as on Debian 12 (`/bin`, `/sbin`, `/lib`, `/lib64` → `usr/…`), trimmed like
+ * `debian:12-slim` (no documentation but the copyright files, no man or info pages, no translations), then what the
+ * maintainer scripts would have set up (debianSetup), the runtime's /dev, and ld.so.cache (libc-bin's trigger).
+ * Finally a smoke test in the image itself, so a broken recipe fails here, not in some test much later.
+ */
+async function debianImage(root: string, debs: string[]): Promise<void> {
+  await fs.mkdir(root, { recursive: true });
+  for (const deb of debs) await run('dpkg-deb', ['-x', deb, root]);
+  for (const d of ['bin', 'sbin', 'lib', 'lib64']) {
+    const top = join(root, d);
+    if (existsSync(top)) await moveInto(top, join(root, 'usr', d));
+    else await fs.mkdir(join(root, 'usr', d), { recursive: true });
+    await fs.symlink(`usr/${d}`, top);
+  }
+  const share = join(root, 'usr', 'share');
+  for (const d of ['man', 'info', 'locale', 'lintian/overrides', 'linda', 'groff']) {
+    for (const e of await fs.readdir(join(share, d)).catch(() => [] as string[])) await fs.rm(join(share, d, e), { recursive: true, force: true });
+  }
+  for (const pkg of await fs.readdir(join(share, 'doc')).catch(() => [] as string[])) {
+    const dir = join(share, 'doc', pkg);
+    if (!(await fs.lstat(dir)).isDirectory()) await fs.rm(dir, { force: true });
+    else for (const f of await fs.readdir(dir)) if (f !== 'copyright') await fs.rm(join(dir, f), { recursive: true, force: true });
+  }
+  await materialize(root, [...skeleton(), ...(await debianSetup(root))]);
+  await run(join(root, 'usr', 'sbin', 'ldconfig'), ['-r', root]);
+  const check = [
+    'stat -L --printf "%a %U\\n" /etc/passwd',
+    'find /etc -maxdepth 1 -name passwd -perm -644',
+    'getent passwd root',
+    "bash -c 'echo $BASH_VERSION'",
+    "awk 'BEGIN { print 1 }'",
+    'sed --version',
+    'grep --version',
+    'hostname --version',
+  ].join(' && ');
+  try {
+    await run('chroot', [root, '/usr/bin/env', '-i', 'PATH=/usr/bin:/bin', '/bin/sh', '-c', check], { timeout: 30_000 });
+  } catch (e) {
+    throw new Error(`the Debian standard image built in ${root} does not work: ${(e as Error).message}`);
+  }
+}
+
+/** Moves `src` into `dst` (merging directories; a file on both sides is an error, as usrmerge treats it). */
+async function moveInto(src: string, dst: string): Promise<void> {
+  const d = await fs.lstat(dst).catch(() => undefined);
+  if (!d) {
+    await fs.mkdir(dirname(dst), { recursive: true });
+    await fs.rename(src, dst);
+    return;
+  }
+  if (!d.isDirectory() || !(await fs.lstat(src)).isDirectory()) throw new Error(`merging /usr: both ${src} and ${dst} exist`);
+  for (const name of await fs.readdir(src)) await moveInto(join(src, name), join(dst, name));
+  await fs.rmdir(src);
+}
+
+/**
+ * What the maintainer scripts of the standard image's packages do on a first install, written out here because they
+ * are not run: base-passwd (`/etc/passwd`, `/etc/group` from its master files) with the shadow files `passwd`'s
+ * shadowconfig makes in every Debian image; libc-bin (`/etc/nsswitch.conf`); debianutils (`/etc/shells` with the
+ * /usr aliases of a merged /usr, `which`); mawk (`awk`, `nawk`); base-files (`/etc/profile`, root's dot files, the
+ * directories and links it makes).
+ */
+async function debianSetup(root: string): Promise<Entry[]> {
+  const read = async (p: string) => (await fs.readFile(join(root, p), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
+  const users = (await read('usr/share/base-passwd/passwd.master')).map((l) => l.split(':'));
+  const groups = (await read('usr/share/base-passwd/group.master')).map((l) => l.split(':'));
+  const gidOf = (name: string) => Number(groups.find((g) => g[0] === name)?.[2] ?? 0);
+  const shadowGid = gidOf('shadow');
+  const lines = (rows: string[][]) => rows.map((r) => `${r.join(':')}\n`).join('');
+  const shells = await read('usr/share/debianutils/shells');
+  for (const f of (await fs.readdir(join(root, 'usr/share/debianutils/shells.d'))).sort()) shells.push(...(await read(`usr/share/debianutils/shells.d/${f}`)));
+  const shellList = shells.flatMap((sh) => (/^\/s?bin\//.test(sh) ? [sh, `/usr${sh}`] : [sh]));
+  for (const d of ['var/run', 'var/lock']) await fs.rm(join(root, d), { recursive: true, force: true });
+  const share = (p: string) => join(root, 'usr/share', p);
+  const dirs = (paths: string[], mode: number): Entry[] => paths.map((path) => ({ path, dir: true, mode }));
+  return [
+    { path: 'etc/passwd', content: lines(users.map(([n, , ...rest]) => [n, 'x', ...rest])), mode: 0o644 },
+    { path: 'etc/group', content: lines(groups.map(([n, , ...rest]) => [n, 'x', ...rest])), mode: 0o644 },
+    { path: 'etc/shadow', content: lines(users.map(([n]) => [n, '*', '19700', '0', '99999', '7', '', '', ''])), mode: 0o640, uid: 0, gid: shadowGid },
+    { path: 'etc/gshadow', content: lines(groups.map(([n]) => [n, '*', '', ''])), mode: 0o640, uid: 0, gid: shadowGid },
+    { path: 'etc/nsswitch.conf', copy: share('libc-bin/nsswitch.conf'), mode: 0o644 },
+    { path: 'etc/shells', content: `# /etc/shells: valid login shells\n${shellList.map((l) => `${l}\n`).join('')}`, mode: 0o644 },
+    { path: 'etc/alternatives/which', link: '/usr/bin/which.debianutils' },
+    { path: 'usr/bin/which', link: '/etc/alternatives/which' },
+    { path: 'etc/alternatives/awk', link: '/usr/bin/mawk' },
+    { path: 'usr/bin/awk', link: '/etc/alternatives/awk' },
+    { path: 'etc/alternatives/nawk', link: '/usr/bin/mawk' },
+    { path: 'usr/bin/nawk', link: '/etc/alternatives/nawk' },
+    { path: 'etc/profile', copy: share('base-files/profile'), mode: 0o644 },
+    { path: 'etc/motd', copy: share('base-files/motd'), mode: 0o644 },
+    { path: 'root/.profile', copy: share('base-files/dot.profile'), mode: 0o644 },
+    { path: 'root/.bashrc', copy: share('base-files/dot.bashrc'), mode: 0o644 },
+    { path: 'etc/dpkg/origins/default', link: 'debian' },
+    ...dirs(['mnt', 'srv', 'opt', 'etc/opt', 'var/opt', 'media'], 0o755),
+    ...dirs(['usr/local', 'usr/local/share', 'usr/local/share/man', 'usr/local/bin', 'usr/local/games', 'usr/local/lib', 'usr/local/include', 'usr/local/sbin', 'usr/local/src', 'usr/local/etc'], 0o755),
+    { path: 'usr/local/man', link: 'share/man' },
+    { path: 'var/mail', dir: true, mode: 0o2775, uid: 0, gid: gidOf('mail') },
+    { path: 'var/spool/mail', link: '../mail' },
+    { path: 'run/lock', dir: true, mode: 0o1777 },
+    { path: 'var/run', link: '/run' },
+    { path: 'var/lock', link: '/run/lock' },
+    { path: 'var/log/wtmp', content: '', mode: 0o664, uid: 0, gid: gidOf('utmp') },
+    { path: 'var/log/btmp', content: '', mode: 0o660, uid: 0, gid: gidOf('utmp') },
+    { path: 'var/log/lastlog', content: '', mode: 0o664, uid: 0, gid: gidOf('utmp') },
+    // The runtime's (a container runtime bind-mounts the pod's /etc/hostname; the UTS name is set at start).
+    { path: 'etc/hostname', content: 'standard\n', mode: 0o644 },
+  ];
 }
 
 /** The absolute paths of the shared libraries (and loader) a dynamically linked host binary needs. */
