@@ -41,6 +41,13 @@ test('a multi-line exception message is read up to the line its class closes', (
   assert.equal(meaningfulStderrLine(stderr), 'Failed after 3 retries: Error from server (NotFound): pods "a" not found (Train::TransportError)');
 });
 
+test('a header whose frame has no method label still gives the message, and a warning line is not taken for one', () => {
+  const stderr = `${GEMS}/boot.rb:7: Container has no shell - cannot execute complex command with operators: a | b (TrainPlugins::K8sContainer::ShellNotAvailableError)\n${frames.join('\n')}\n`;
+  assert.equal(meaningfulStderrLine(stderr), 'Container has no shell - cannot execute complex command with operators: a | b (TrainPlugins::K8sContainer::ShellNotAvailableError)');
+  const warned = `${GEMS}/foo.rb:3: warning: method redefined (Kernel)\nInvalid pod name 'x'\n`;
+  assert.equal(meaningfulStderrLine(warned), "Invalid pod name 'x'");
+});
+
 test('a message printed alone (ArgumentError from MITRE\'s name check) is the line, warnings around it are not', () => {
   const stderr = `[2026-12-05T19:01:00+00:00] WARN: Input 'x' does not have a value.\n${GEMS}/foo.rb:3: warning: method redefined\nInvalid pod name 'web.a.b': must be RFC 1123 DNS subdomain (lowercase alphanumeric, '-' or '.', start/end with alphanumeric)\n`;
   assert.match(meaningfulStderrLine(stderr)!, /^Invalid pod name 'web\.a\.b'/);

@@ -63,13 +63,15 @@ const LOGGER = /^\s*(?:[DIWEFA], \[[^\]]*\]\s+(?:DEBUG|INFO|WARN|ERROR|FATAL|ANY
 const NOISE = /(?::\d+: warning: )|^\s*(?:WARN(?:ING)?:|DEPRECATION:|Deprecation)/;
 /** The first line of an uncaught exception: `FILE:LINE:in 'METHOD': MESSAGE (CLASS)`; the class may close a later line. */
 const UNCAUGHT = /^\s*\S+:\d+:in\s+['`][^']*':\s(.*)$/;
+/** The same header when the frame has no method label (`FILE:LINE: MESSAGE (CLASS)`), seen from code run outside a method. */
+const UNCAUGHT_NO_LABEL = /^\s*\S+\.rb:\d+:\s(.*\(\w+(?:::\w+)*\))\s*$/;
 
 /** The stderr line that explains a failure, or undefined when there is nothing but noise. */
 export function meaningfulStderrLine(stderr: string): string | undefined {
   const lines = stderr.replace(ANSI, '').replace(/\r\n?/g, '\n').split('\n');
   // 1. Ruby's uncaught-exception header: the message sits after `in 'METHOD': `; the class closes it, maybe on a later line.
   for (let i = 0; i < lines.length; i++) {
-    const m = UNCAUGHT.exec(lines[i]);
+    const m = UNCAUGHT.exec(lines[i]) ?? (NOISE.test(lines[i]) ? null : UNCAUGHT_NO_LABEL.exec(lines[i]));
     if (!m || FRAME.test(lines[i])) continue;
     const message = [m[1]];
     for (let j = i + 1; j < lines.length && !FRAME.test(lines[j]) && !/\(\w+(?:::\w+)*\)\s*$/.test(message[message.length - 1]); j++) {
@@ -161,7 +163,7 @@ export function explainAuditorFailure(stderr: string, ctx: AuditorFailureContext
     return say(
       'pod-not-found',
       asked === t.pod
-        ? `The pod "${asked}" was not found in ${where}, which is where the scan asked for it: it was deleted or replaced after you chose it. Refresh the explorer and scan the pod that runs now.`
+        ? `The pod "${asked}" was not found in ${where}, which is where the scan asked for it: the pod (or that namespace) was deleted or replaced after you chose it. Refresh the explorer and scan the pod that runs now.`
         : `The transport asked for a pod "${asked}", but the scan named "${t.pod}" in ${where}: the auditor's transport read the target differently (check the transport and its version in Kube Compliance: Show Auditor Install Steps).`,
     );
   }
