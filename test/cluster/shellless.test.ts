@@ -13,6 +13,7 @@ import { podTargetSelector, preflightDebug, type Json } from '../../src/core/sca
 import { TARGET_PID_VARIABLE } from '../../src/core/scan/helperScript';
 import { SIDECAR_NAME, applySidecar, prepareSidecar, proposeSidecar } from '../../src/core/scan/sidecar';
 import { startCluster, type Cluster } from './index';
+import { targetUri } from '../../src/core/cluster/types';
 
 const root = join(__dirname, '..', '..');
 const DOUBLE = join(root, 'test', 'fixtures', 'test-double-auditor.mjs');
@@ -41,13 +42,13 @@ after(async () => {
 interface Scan {
   status: number;
   report: { platform: { name: string; release: string }; profiles: Array<{ controls: Array<{ id: string; results: Array<{ status: string; code_desc: string; message?: string }> }> }> };
-  execs: Array<{ argv?: string[]; stdin?: string; session?: boolean }>;
+  execs: Array<{ argv?: string[]; stdin?: string; session?: boolean; instruction?: string }>;
   stderr: string;
 }
 
 let scanNo = 0;
 /**
- * Runs the test-double auditor against `k8s-container://NS/POD/CONTAINER` the way the scan task does. Asynchronously:
+ * Runs the test-double auditor against the product's target URI the way the scan task does. Asynchronously:
  * the emulator answers from this process's event loop.
  */
 async function scan(ns: string, pod: string, container: string, env: Record<string, string>): Promise<Scan> {
@@ -55,7 +56,7 @@ async function scan(ns: string, pod: string, container: string, env: Record<stri
   const out = join(work, `report-${n}.json`);
   const log = join(work, `execs-${n}.jsonl`);
   writeFileSync(log, '');
-  const child = spawn(process.execPath, [DOUBLE, 'exec', PROFILE, '-t', `k8s-container://${ns}/${pod}/${container}`, '--reporter', 'cli', `json:${out}`], {
+  const child = spawn(process.execPath, [DOUBLE, 'exec', PROFILE, '-t', targetUri({ namespace: ns, pod, container }), '--reporter', 'cli', `json:${out}`], {
     env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: join(work, 'kubecache'), KC_DOUBLE_EXEC_LOG: log, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -189,10 +190,8 @@ test('debug container: scanning distroless-app/app with the inspec-v1 transport 
   const s = await scan('demo', 'distroless-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'inspec-v1' });
   assertTargetRead(s, 'inspec-v1');
   assert.ok(s.execs.length > 5);
-  for (const e of s.execs) {
-    assert.deepEqual(e.argv!.slice(0, 7), ['exec', '--stdin', '-n', 'demo', 'distroless-app', '-c', 'kc-scan-helper']);
-    assert.deepEqual(e.argv!.slice(7, 10), ['--', '/bin/sh', '-c']);
-  }
+  // inspec 1.3.1: one command string per exec, run by the local /bin/sh
+  for (const e of s.execs) assert.ok(e.instruction!.startsWith('kubectl exec --stdin distroless-app -n demo -c kc-scan-helper -- /bin/sh -c "'), e.instruction);
 });
 
 test('debug container: a second scan reuses the same helper; the MITRE transport (probe, then /bin/bash one-off) reads the target too', async () => {
@@ -204,19 +203,30 @@ test('debug container: a second scan reuses the same helper; the MITRE transport
   assert.deepEqual(await ephemeralNames(), ['kc-scan-helper'], 'no second ephemeral container');
   const s = await scan('demo', 'distroless-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'mitre', TRAIN_K8S_SESSION_MODE: 'false' });
   assertTargetRead(s, 'mitre one-off');
-  // the first exec is the bash probe, answered OK by the helper, so every later command runs through /bin/bash
-  assert.deepEqual(s.execs[0].argv!.slice(-3), ['/bin/sh', '-c', 'test -x /bin/bash && echo OK']);
-  for (const e of s.execs.slice(1)) assert.deepEqual(e.argv!.slice(-3, -1), ['/bin/bash', '-c']);
+  // MITRE's shell detection: `echo test`, then the bash probe, answered OK by the helper, so every later command runs
+  // through /bin/bash (argv in kubectl_command_builder.rb's order)
+  assert.deepEqual(s.execs[0].argv, ['exec', '--stdin', 'distroless-app', '-n', 'demo', '-c', 'kc-scan-helper', '--', '/bin/sh', '-c', 'echo test']);
+  assert.deepEqual(s.execs[1].argv!.slice(-3), ['/bin/sh', '-c', 'test -x /bin/bash && echo OK']);
+  for (const e of s.execs.slice(2)) assert.deepEqual(e.argv!.slice(-3, -1), ['/bin/bash', '-c']);
 });
 
-test('debug container: MITRE session mode (commands written to one shell\'s stdin) reads the target', async () => {
+test('debug container: MITRE session mode (commands written to one shell\'s stdin) reads the target, but loses stat metadata as 2.2.0 does', async () => {
   const s = await scan('demo', 'distroless-app', 'kc-scan-helper', { KC_DOUBLE_TRANSPORT: 'mitre', TRAIN_K8S_SESSION_MODE: 'true' });
-  assertTargetRead(s, 'mitre session');
+  // MITRE 2.2.0's PTY session (pty_session.rb) removes the echo of a command only when it is one line, so Train's
+  // multi-line stat (lib/train/extras/stat.rb) comes back with the echo in it and is read as "no stat": type, mode and
+  // owner are nil. That is why kubeCompliance.transport.sessionMode is off by default. Contents and commands are read.
+  assert.equal(s.report.platform.name, 'debian', s.stderr);
+  const byId = Object.fromEntries(s.report.profiles[0].controls.map((c) => [c.id, c.results]));
+  for (const id of ['os-release-is-target', 'command-reads-target']) for (const r of byId[id]) assert.equal(r.status, 'passed', `${id}: ${r.code_desc}`);
+  const marker = Object.fromEntries(byId['target-only-file'].map((r) => [r.code_desc.replace('File /app/TARGET-ONLY-marker.txt ', ''), r.status]));
+  assert.equal(marker['is expected to exist'], 'passed', 'test -e is one line');
+  assert.equal(marker['is expected to be file'], 'failed', 'stat lost in the session');
+  assert.equal(marker['mode is expected to cmp == "0600"'], 'failed');
   const sessions = s.execs.filter((e) => e.session);
   assert.equal(sessions.length, 1, 'one session for the whole run');
   assert.deepEqual(sessions[0].argv!.slice(-2), ['--', '/bin/bash']);
   assert.ok(s.execs.filter((e) => e.stdin).length > 5, 'commands went through stdin');
-  assert.equal(s.execs.filter((e) => e.argv && !e.session).length, 1, 'only the probe ran as its own exec');
+  assert.equal(s.execs.filter((e) => e.argv && !e.session).length, 2, 'only the two shell probes ran as their own execs');
 });
 
 test('debug container: after the target restarts, a new helper (kc-scan-helper-2) is added and scans', async () => {

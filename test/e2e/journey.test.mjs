@@ -48,7 +48,7 @@ test('the whole journey: explorer → scan → terminal → results panel → so
   });
 
   await step(wb, "see the task's output in the terminal", 120000, async () => {
-    await page.locator('.terminal-wrapper .xterm-rows', { hasText: 'k8s-container://demo/standard-app/app' }).first().waitFor({ timeout: 110000 });
+    await page.locator('.terminal-wrapper .xterm-rows', { hasText: 'k8s-container://demo/standard-app/app?namespace=demo' }).first().waitFor({ timeout: 110000 });
   });
 
   await step(wb, 'see the results panel with its compliance %', 150000, async () => {
@@ -96,7 +96,7 @@ test('the shell-less journey: Scan on distroless-app/app asks in a real modal, a
   });
 
   await step(wb, 'the task runs the auditor through the helper', 120000, async () => {
-    await page.locator('.terminal-wrapper .xterm-rows', { hasText: 'k8s-container://demo/distroless-app/kc-scan-helper' }).first().waitFor({ timeout: 110000 });
+    await page.locator('.terminal-wrapper .xterm-rows', { hasText: 'k8s-container://demo/distroless-app/kc-scan-helper?namespace=demo' }).first().waitFor({ timeout: 110000 });
   });
 
   await step(wb, "the results panel shows the distroless target's report (its platform, not the helper's)", 150000, async () => {

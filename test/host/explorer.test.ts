@@ -103,8 +103,8 @@ suite('explorer: the Clusters tree against the demo cluster', () => {
     const std = await child(pods, 'pod', (n) => n.name === 'standard-app');
     const app = (await p.getChildren(std))[0];
     const uri = await vscode.commands.executeCommand('kubeCompliance.copyTargetUri', app);
-    assert.equal(uri, 'k8s-container://demo/standard-app/app');
-    assert.equal(await vscode.env.clipboard.readText(), 'k8s-container://demo/standard-app/app');
+    assert.equal(uri, 'k8s-container://demo/standard-app/app?namespace=demo');
+    assert.equal(await vscode.env.clipboard.readText(), 'k8s-container://demo/standard-app/app?namespace=demo');
     const docUri = await vscode.commands.executeCommand<string>('kubeCompliance.showYaml', app);
     const doc = await waitFor('the YAML document', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === docUri));
     const text = doc.getText();

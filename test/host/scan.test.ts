@@ -5,6 +5,7 @@
 import * as assert from 'node:assert';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
@@ -84,6 +85,8 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     assert.equal(d.ready, true, JSON.stringify(d.problems));
     assert.equal(d.auditor?.path, DOUBLE());
     assert.equal(d.auditor?.transport?.name, 'train-k8s-container-mitre');
+    // `plugin list` run without a terminal prints tty-table's vertical layout; the version is read from it
+    assert.equal(d.auditor?.transport?.version, '2.2.0');
     assert.equal(d.auditor?.supportsEnhancedOutcomes, true);
   });
 
@@ -147,6 +150,11 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     assert.match(description, /\b1 N\/A\b/);
     assert.ok(description.includes(new Date(record.startedAt).toLocaleString()), `the start time in ${description}`);
     assert.ok((item.tooltip as vscode.MarkdownString).value.includes(record.reportPath), 'the tooltip names the report');
+    // the exact target handed to the auditor, which MITRE's transport (it ignores the URI's host) resolves to demo
+    assert.equal(record.targetUri, 'k8s-container://demo/standard-app/app?namespace=demo');
+    assert.deepEqual(record.transport, { name: 'train-k8s-container-mitre', version: '2.2.0' });
+    assert.ok((item.tooltip as vscode.MarkdownString).value.includes('k8s-container://demo/standard-app/app?namespace=demo'), 'the tooltip names the target');
+    assert.ok((item.tooltip as vscode.MarkdownString).value.includes('train-k8s-container-mitre 2.2.0'), 'the tooltip names the transport');
 
     // the results panel shows this report
     await waitFor('the results panel shows the report', () => api.results.latest?.path === record.reportPath);
@@ -262,14 +270,68 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
     assert.equal(api.scan.runs.runs[0].outcome, 'cancelled', 'the cancelled run is recorded too');
   });
 
-  test('an unreachable container is an error with platform unknown, not a pass', async () => {
+  test('a shell-less container scanned directly is an error that says why, not a pass', async () => {
+    // forced through the Kubernetes API approach: MITRE's transport finds no shell and refuses Train's piped probe
     const record = await api.scan.run({ target: { ...target(), pod: 'distroless-app' }, profile: { profile: PROFILE() }, showResults: false, notify: false });
     assert.equal(record.outcome, 'error');
     assert.equal(record.reportPath, undefined);
-    assert.equal(record.platform, 'unknown');
-    assert.match(record.message, /could not identify the target/);
-    assert.match(record.stderrTail ?? '', /\/bin\/sh/, 'the auditor\'s stderr is kept');
+    assert.match(record.message, /has no shell for the transport to use/);
+    assert.match(record.message, /\(The auditor said: Container has no shell - cannot execute complex command with operators: /);
+    assert.doesNotMatch(record.message, /from \//, 'not a backtrace frame');
+    assert.match(record.stderrTail ?? '', /inspec:11:in `<main>'/, 'the auditor\'s stderr is kept');
     assert.deepEqual(scanTempDirs(), [], 'the temporary kubeconfig is gone after a run that ended in an error');
+  });
+
+  test('the pre-fix target form fails with MITRE\'s transport the way it fails for real; the product\'s form reaches the pod', () => {
+    // the auditor as the host runs it, with the old k8s-container://NS/POD/CONTAINER: MITRE's transport reads the path
+    // only, looks for standard-app in "default", retries three times and ends with an uncaught Train::TransportError
+    const old = spawnSync(process.execPath, [DOUBLE(), 'exec', PROFILE(), '-t', 'k8s-container://demo/standard-app/app', '--reporter', 'cli'], {
+      encoding: 'utf8',
+      env: { ...process.env, TRAIN_K8S_SESSION_MODE: 'false', KC_DOUBLE_RETRY_BASE_MS: '1' },
+    });
+    assert.equal(old.status, 1, old.stderr);
+    assert.match(old.stderr.split('\n')[0], /Failed after 3 retries: Error from server \(NotFound\): pods "standard-app" not found \(Train::TransportError\)$/);
+    const now = spawnSync(process.execPath, [DOUBLE(), 'detect', '-t', 'k8s-container://demo/standard-app/app?namespace=demo'], { encoding: 'utf8', env: { ...process.env, TRAIN_K8S_SESSION_MODE: 'false' } });
+    assert.equal(now.status, 0, now.stderr);
+    assert.match(now.stdout, /Name:\s+debian/);
+  });
+
+  test('a pod deleted between the click and the exec: one clear message, no report, no temporary kubeconfig', async () => {
+    const kubectl = (...args: string[]) => spawnSync('kubectl', args, { encoding: 'utf8', env: process.env });
+    const made = kubectl('run', 'short-lived', '-n', 'demo', '--image=demo.local/standard:12', '--restart=Never');
+    assert.equal(made.status, 0, made.stderr);
+    await waitFor('short-lived runs', () => /Running/.test(kubectl('get', 'pod', 'short-lived', '-n', 'demo', '-o', 'jsonpath={.status.phase}').stdout), 60000, 250);
+    const del = kubectl('delete', 'pod', 'short-lived', '-n', 'demo', '--wait=true');
+    assert.equal(del.status, 0, del.stderr);
+    process.env.KC_DOUBLE_RETRY_BASE_MS = '1';
+    let record: RunRecord;
+    try {
+      record = await api.scan.run({ target: { ...target(), pod: 'short-lived' }, profile: { profile: PROFILE() }, showResults: false, notify: false });
+    } finally {
+      delete process.env.KC_DOUBLE_RETRY_BASE_MS;
+    }
+    assert.equal(record.outcome, 'error');
+    assert.equal(record.reportPath, undefined);
+    assert.match(record.message, /The pod "short-lived" was not found in namespace "demo".*Refresh the explorer/);
+    assert.deepEqual(scanTempDirs(), []);
+  });
+
+  test('a namespace that does not exist: one clear message naming it, no report, no temporary kubeconfig', async () => {
+    // kubectl exec first GETs the pod; the API server answers `pods "NAME" not found` (its registry does not check the
+    // namespace), then kubectl itself looks the namespace up and prints `namespaces "NS" not found` instead
+    // (kubernetes/kubernetes#31594, resource builder's visitor) — real kubectl does this against the emulator too
+    process.env.KC_DOUBLE_RETRY_BASE_MS = '1';
+    let record: RunRecord;
+    try {
+      record = await api.scan.run({ target: { ...target(), namespace: 'no-such-ns' }, profile: { profile: PROFILE() }, showResults: false, notify: false });
+    } finally {
+      delete process.env.KC_DOUBLE_RETRY_BASE_MS;
+    }
+    assert.equal(record.outcome, 'error');
+    assert.equal(record.reportPath, undefined);
+    assert.match(record.message, /The namespace "no-such-ns" does not exist on this cluster.*Refresh the explorer/);
+    assert.match(record.message, /\(The auditor said: Failed after 3 retries: Error from server \(NotFound\): namespaces "no-such-ns" not found \(Train::TransportError\)\)$/);
+    assert.deepEqual(scanTempDirs(), []);
   });
 
   test('a missing transport or auditor gives the install guidance instead of a scan', async () => {

@@ -16,8 +16,9 @@ function received(args: string[]): string[] {
   return JSON.parse(r.stdout);
 }
 
-test('the basic command line is exec PROFILE -t k8s-container://NS/POD/CTR --reporter cli json:FILE', () => {
-  assert.deepEqual(buildExecArgs(base), ['exec', '/p/demo-baseline', '-t', 'k8s-container://demo/standard-app/app', '--reporter', 'cli', 'json:/r/run.json']);
+test('the basic command line is exec PROFILE -t k8s-container://NS/POD/CTR?namespace=NS --reporter cli json:FILE', () => {
+  // ?namespace=NS: MITRE's transport ignores the URI's host (see test/unit/testDoubleTransports.test.ts)
+  assert.deepEqual(buildExecArgs(base), ['exec', '/p/demo-baseline', '-t', 'k8s-container://demo/standard-app/app?namespace=demo', '--reporter', 'cli', 'json:/r/run.json']);
 });
 
 test('enhanced outcomes, narrowed controls, inputs and waivers are appended in that order', () => {
@@ -82,7 +83,7 @@ test('target names must be Kubernetes names, so the URI cannot be bent', () => {
   ]) {
     assert.throws(() => buildExecArgs({ ...base, target: t }), ScanArgumentError, JSON.stringify(t));
   }
-  assert.equal(buildExecArgs({ ...base, target: { namespace: 'ns-1', pod: 'web-5d9c.x-1', container: 'c1' } })[3], 'k8s-container://ns-1/web-5d9c.x-1/c1');
+  assert.equal(buildExecArgs({ ...base, target: { namespace: 'ns-1', pod: 'web-5d9c.x-1', container: 'c1' } })[3], 'k8s-container://ns-1/web-5d9c.x-1/c1?namespace=ns-1');
 });
 
 test('an empty profile or a URL with a newline is refused', () => {
