@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { KubeComplianceApi } from '../src/extension';
-import type { AuthoringRunRecord } from '../src/authoring/testController';
+import type { AuthoringRunRecord } from '../src/features/authoring/testController';
 
 const EXTENSION_ID = 'kube-compliance.kube-compliance';
 const ITERATIONS = Number(process.env.KC_BENCH_ITERATIONS || 5);

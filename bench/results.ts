@@ -17,7 +17,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseReport, summarize } from '../src/core/results';
-import { toPanelReport } from '../src/results/panelData';
+import { toPanelReport } from '../src/features/results/panelData';
 
 const root = join(__dirname, '..');
 const fixtures = process.env.KC_FIXTURES_DIR ?? join(root, 'test', 'fixtures');

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
-import { registerCommand, type CommandContext } from './commands';
+import { registerCommand, type CommandContext } from './platform/commands';
 import { AUDITOR_SETUP_MARKDOWN } from './core/auditorSetup';
-import { Log } from './log';
-import { registerAccess, type AccessApi } from './access';
-import { registerAuthoring, type AuthoringService } from './authoring/register';
-import { scanServiceScanner } from './authoring/scanBridge';
-import { registerResults, type ResultsService } from './results/register';
-import { registerScan, type ScanService } from './scan';
-import { registerShellless, type ShelllessApi } from './scan/approaches';
-import { registerExplorer, type ExplorerApi } from './views/explorer';
+import { Log } from './platform/log';
+import { registerAccess, type AccessApi } from './features/access';
+import { registerAuthoring, type AuthoringService } from './features/authoring/register';
+import { scanServiceScanner } from './features/authoring/scanBridge';
+import { registerResults, type ResultsService } from './features/results/register';
+import { registerScan, type ScanService } from './features/scan';
+import { registerShellless, type ShelllessApi } from './features/shellless';
+import { registerExplorer, type ExplorerApi } from './features/explorer/explorer';
 
 /** What `activate` returns: used by the host tests, and by other extensions that want to look in. */
 export interface KubeComplianceApi {

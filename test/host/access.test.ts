@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { IdentityRecord } from '../../src/core/access';
 import type { KubeComplianceApi } from '../../src/extension';
-import type { RunRecord } from '../../src/scan/types';
+import type { RunRecord } from '../../src/features/scan/types';
 import { activateExtension, demoContainerNode, EXTENSION_ID, nextFinishedRun, waitFor } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;

@@ -2,9 +2,9 @@ import * as assert from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AuthoringService } from '../../src/authoring/register';
-import type { AuthoringRunRecord } from '../../src/authoring/testController';
-import type { ExplorerNode } from '../../src/views/explorer';
+import type { AuthoringService } from '../../src/features/authoring/register';
+import type { AuthoringRunRecord } from '../../src/features/authoring/testController';
+import type { ExplorerNode } from '../../src/features/explorer/explorer';
 import { activateExtension, EXTENSION_ID, waitFor } from './util';
 
 // Profile authoring in the real VS Code host, against the emulator (KUBECONFIG from the harness) and SCAN's

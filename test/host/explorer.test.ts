@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
-import type { ExplorerNode } from '../../src/views/explorer';
+import type { ExplorerNode } from '../../src/features/explorer/explorer';
 import { activateExtension, waitFor } from './util';
 
 // The Clusters tree in the real VS Code host, against the emulator's demo cluster (KUBECONFIG from the runner).

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { PanelSnapshot } from '../../src/protocol/messages';
-import type { ResultsView } from '../../src/results/resultsView';
+import type { ResultsView } from '../../src/features/results/resultsView';
 import { activateExtension, waitFor } from './util';
 
 const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { KubeComplianceApi } from '../../src/extension';
-import type { RunRecord } from '../../src/scan/types';
+import type { RunRecord } from '../../src/features/scan/types';
 import { activateExtension, EXTENSION_ID, waitFor, nextFinishedRun } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;

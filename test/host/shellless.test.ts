@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ContainerClassification } from '../../src/core/cluster/types';
 import type { KubeComplianceApi } from '../../src/extension';
-import type { RunRecord } from '../../src/scan/types';
-import type { ExplorerNode } from '../../src/views/explorer';
+import type { RunRecord } from '../../src/features/scan/types';
+import type { ExplorerNode } from '../../src/features/explorer/explorer';
 import { activateExtension, demoContainerNode, EXTENSION_ID, waitFor } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { KubeComplianceApi } from '../../src/extension';
-import type { RunRecord } from '../../src/scan/types';
-import type { ExplorerNode } from '../../src/views/explorer';
+import type { RunRecord } from '../../src/features/scan/types';
+import type { ExplorerNode } from '../../src/features/explorer/explorer';
 
 export const EXTENSION_ID = 'kube-compliance.kube-compliance';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { compareReports, parseReport, summarize } from '../../src/core/results';
 import { isHostToPanel, isPanelFilter, isPanelToHost, isPersistedState } from '../../src/protocol/messages';
-import { controlFile, toPanelComparison, toPanelDetail, toPanelReport } from '../../src/results/panelData';
+import { controlFile, toPanelComparison, toPanelDetail, toPanelReport } from '../../src/features/results/panelData';
 
 const reports = join(__dirname, '..', 'fixtures', 'reports');
 

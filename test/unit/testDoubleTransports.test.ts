@@ -32,7 +32,7 @@ import { targetUri } from '../../src/core/cluster/types';
 import { parseReport } from '../../src/core/results';
 import { parsePluginList } from '../../src/core/scan/auditor';
 import { explainAuditorFailure, meaningfulStderrLine } from '../../src/core/scan/auditorFailure';
-import { transportNoteFor } from '../../src/results/panelData';
+import { transportNoteFor } from '../../src/features/results/panelData';
 
 const root = join(__dirname, '..', '..');
 const DOUBLE = join(root, 'test/fixtures/test-double-auditor.mjs');

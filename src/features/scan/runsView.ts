@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { APPROACH_LABEL } from '../core/cluster/types';
-import { isUrlProfile } from '../core/scan/argv';
+import { APPROACH_LABEL } from '../../core/cluster/types';
+import { isUrlProfile } from '../../core/scan/argv';
 import { refLabel, type RunRecord } from './types';
 
 const STATE_KEY = 'kubeCompliance.runs';

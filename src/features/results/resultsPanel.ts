@@ -2,8 +2,8 @@
 // Both host the same webview app through a ResultsView; the panel also comes back after a window reload
 // (registerWebviewPanelSerializer + the state the webview keeps with setState).
 import * as vscode from 'vscode';
-import { isPersistedState, type PanelPersistedState } from '../protocol/messages';
-import type { Log } from '../log';
+import { isPersistedState, type PanelPersistedState } from '../../protocol/messages';
+import type { Log } from '../../platform/log';
 import { loadReport, type LoadedReport } from './loader';
 import { ResultsView, webviewOptions, type ResultsViewHost } from './resultsView';
 

@@ -12,7 +12,7 @@ import {
   type PanelPersistedState,
   type PanelToHost,
   type RenderedCommand,
-} from '../protocol/messages';
+} from '../../protocol/messages';
 import type { LoadedReport, ComparedReports } from './loader';
 import { toPanelDetail } from './panelData';
 

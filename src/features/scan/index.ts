@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { registerCommand, type CommandContext } from '../commands';
-import type { ContainerClassification, ContainerRef } from '../core/cluster/types';
-import { sweepStaleKubeconfigs } from '../core/scan/kubeconfig';
+import { registerCommand, type CommandContext } from '../../platform/commands';
+import type { ContainerClassification, ContainerRef } from '../../core/cluster/types';
+import { sweepStaleKubeconfigs } from '../../core/scan/kubeconfig';
 import { AuditorService, ScanSetupError } from './auditorService';
 import { ProfilePicker } from './profilePicker';
 import { RunsView } from './runsView';

@@ -1,8 +1,8 @@
 import { dirname, sep } from 'node:path';
 import * as vscode from 'vscode';
-import { setContext } from '../commands';
-import { diffControls, ProfileIndex, type ControlChanges, type IndexedProfile, type SourceProblem } from '../core/profiles/index';
-import type { Log } from '../log';
+import { setContext } from '../../platform/commands';
+import { diffControls, ProfileIndex, type ControlChanges, type IndexedProfile, type SourceProblem } from '../../core/profiles';
+import type { Log } from '../../platform/log';
 import { DiagnosticsByFile } from './lineDiagnostics';
 
 export const PROFILE_DIAGNOSTIC_SOURCE = 'Kube Compliance (profile)';

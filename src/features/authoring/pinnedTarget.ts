@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { setContext } from '../commands';
-import type { ContainerClassification } from '../core/cluster/types';
+import { setContext } from '../../platform/commands';
+import type { ContainerClassification } from '../../core/cluster/types';
 
 /** workspaceState key of the pinned authoring target (a ContainerClassification, plain data). */
 export const PINNED_TARGET_KEY = 'kubeCompliance.authoring.pinnedTarget';

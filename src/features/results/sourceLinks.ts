@@ -4,7 +4,7 @@
 // (src/core/results); this file only gives it the workspace (files, search) and opens the result in an editor.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveSourceLocation, type Control, type Report, type SourceLookup, type SourceResolution } from '../core/results';
+import { resolveSourceLocation, type Control, type Report, type SourceLookup, type SourceResolution } from '../../core/results';
 
 const EXCLUDE = '{**/node_modules/**,**/.git/**}';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { setContext } from '../commands';
-import { discoverAuditor, type AuditorDiscovery, type AuditorInfo } from '../core/scan/auditor';
-import type { Log } from '../log';
+import { setContext } from '../../platform/commands';
+import { discoverAuditor, type AuditorDiscovery, type AuditorInfo } from '../../core/scan/auditor';
+import type { Log } from '../../platform/log';
 
 /** The Chef licence answers (docs.chef.io/licensing/accept): never chosen on the user's behalf. */
 export type ChefLicenseAnswer = 'accept-no-persist' | 'accept' | 'decline';

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { parseCheckOutput, type CheckOutcome } from '../core/profiles/check';
-import { discoverAuditor, runProcess } from '../core/scan/auditor';
-import { findExecutable } from '../core/executables';
-import type { Log } from '../log';
+import { parseCheckOutput, type CheckOutcome } from '../../core/profiles/check';
+import { discoverAuditor, runProcess } from '../../core/scan/auditor';
+import { findExecutable } from '../../core/executables';
+import type { Log } from '../../platform/log';
 import { DiagnosticsByFile } from './lineDiagnostics';
 
 export const CHECK_DIAGNOSTIC_SOURCE = 'Kube Compliance (auditor check)';

@@ -1,8 +1,8 @@
 // Turns the core results model into the plain data the panel renders (src/protocol/messages.ts).
 // No vscode import: benchmarks and unit tests use it as is.
-import type { Comparison, Control, Report, Summary } from '../core/results';
-import { silentFailureNote, type TransportInfo } from '../core/scan/auditorFailure';
-import type { ControlStatus, PanelComparison, PanelControl, PanelControlDetail, PanelReport, PanelResult, PanelStatusChange, PanelSummary, Severity } from '../protocol/messages';
+import type { Comparison, Control, Report, Summary } from '../../core/results';
+import { silentFailureNote, type TransportInfo } from '../../core/scan/auditorFailure';
+import type { ControlStatus, PanelComparison, PanelControl, PanelControlDetail, PanelReport, PanelResult, PanelStatusChange, PanelSummary, Severity } from '../../protocol/messages';
 
 const SEVERITY_NAMES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
 

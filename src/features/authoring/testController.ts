@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
-import type { ContainerClassification } from '../core/cluster/types';
-import type { ControlBlock, IndexedFile, IndexedProfile } from '../core/profiles/index';
-import { mapOutcomes, type TestOutcome } from '../core/profiles/outcomes';
-import { parseReport, type Control, type Report } from '../core/results/index';
-import type { Log } from '../log';
+import type { ContainerClassification } from '../../core/cluster/types';
+import type { ControlBlock, IndexedFile, IndexedProfile } from '../../core/profiles';
+import { mapOutcomes, type TestOutcome } from '../../core/profiles/outcomes';
+import { parseReport, type Control, type Report } from '../../core/results';
+import type { Log } from '../../platform/log';
 import type { EditorFeedback } from '../results/editorFeedback';
 import { targetLabel, type PinnedTarget } from './pinnedTarget';
 import type { ProfileWorkspace } from './profileWorkspace';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import { redact } from '../core/redact';
+import { redact } from '../../core/redact';
 
 /** The task type of every scan; also usable from tasks.json (schema in package.json `taskDefinitions`). */
 export const TASK_TYPE = 'kube-compliance';

@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
-import type { ApproachKind, ContainerClassification, ContainerRef } from '../core/cluster/types';
-import type { ExitOutcome } from '../core/scan/exitCodes';
-import type { ApproachPlan } from '../core/scan/types';
+import type { ApproachKind, ContainerClassification, ContainerRef } from '../../core/cluster/types';
+import type { ExitOutcome } from '../../core/scan/exitCodes';
+import type { ApproachPlan } from '../../core/scan/types';
 
 /** A profile with its optional inputs and waiver files. */
 export interface ProfileChoice {

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { ReadOnlyDocuments } from '../readOnlyDocuments';
-import { registerCommand, setContext, type CommandContext } from '../commands';
+import { ReadOnlyDocuments } from '../../platform/readOnlyDocuments';
+import { registerCommand, setContext, type CommandContext } from '../../platform/commands';
 import {
   AccessDeniedError,
   CredentialsRejectedError,
@@ -35,13 +35,13 @@ import {
   type IdentityRecord,
   type IdentitySpec,
   type RemovalResult,
-} from '../core/access';
-import { ClusterClient, loadKubeconfig } from '../core/cluster/client';
-import type { ClusterPool } from '../core/cluster/pool';
-import { APPROACH_LABEL, type ApproachKind, type ContainerClassification, type ContainerRef } from '../core/cluster/types';
-import { kubeconfigFiles } from '../core/kubeconfigFiles';
-import { redact } from '../core/redact';
-import { minimiseKubeconfig } from '../core/scan/kubeconfig';
+} from '../../core/access';
+import { ClusterClient, loadKubeconfig } from '../../core/cluster/client';
+import type { ClusterPool } from '../../core/cluster/pool';
+import { APPROACH_LABEL, type ApproachKind, type ContainerClassification, type ContainerRef } from '../../core/cluster/types';
+import { kubeconfigFiles } from '../../core/kubeconfigFiles';
+import { redact } from '../../core/redact';
+import { minimiseKubeconfig } from '../../core/scan/kubeconfig';
 import { ScanSetupError } from '../scan/auditorService';
 import { ScanCancelledError, type ScanService } from '../scan/scanService';
 import { refKey, refLabel } from '../scan/types';

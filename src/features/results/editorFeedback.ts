@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Control, ControlStatus, Report, Severity } from '../core/results';
+import type { Control, ControlStatus, Report, Severity } from '../../core/results';
 import { ReportSources } from './sourceLinks';
 import { transportNoteFor } from './panelData';
-import type { TransportInfo } from '../core/scan/auditorFailure';
+import type { TransportInfo } from '../../core/scan/auditorFailure';
 
 export const DIAGNOSTIC_SOURCE = 'Kube Compliance';
 /** Command a CodeLens runs: reveals the control in the results panel (argument: the control id). */

@@ -6,15 +6,15 @@
  * shelllessPreflight, helperScript); this module is the UI around them.
  */
 import * as vscode from 'vscode';
-import { ReadOnlyDocuments } from '../../readOnlyDocuments';
+import { ReadOnlyDocuments } from '../../platform/readOnlyDocuments';
 import { stringify } from 'yaml';
-import { registerCommand, type CommandContext } from '../../commands';
+import { registerCommand, type CommandContext } from '../../platform/commands';
 import type { ClusterPool } from '../../core/cluster/pool';
 import { APPROACH_LABEL, type ContainerClassification } from '../../core/cluster/types';
 import { DEFAULT_HELPER_IMAGE, ShelllessError, prepareDebugContainer, type PodChange, type PrepareOptions } from '../../core/scan/debugContainer';
 import { SIDECAR_NAME, applySidecar, prepareSidecar, proposeSidecar, sidecarRefusal, type SidecarProposal } from '../../core/scan/sidecar';
 import type { ApproachPlan } from '../../core/scan/types';
-import { ScanCancelledError, type ScanService } from '../scanService';
+import { ScanCancelledError, type ScanService } from '../scan/scanService';
 
 const CONSENT_KEY = 'kubeCompliance.shellless.consents';
 const DOC_SCHEME = 'kube-compliance-shellless';

@@ -1,10 +1,10 @@
 // Reads a report file through the core model and prepares what the panel shows.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { compareReports, parseReport, summarize, type Comparison, type Report, type Summary } from '../core/results';
-import type { PanelComparison, PanelReport } from '../protocol/messages';
+import { compareReports, parseReport, summarize, type Comparison, type Report, type Summary } from '../../core/results';
+import type { PanelComparison, PanelReport } from '../../protocol/messages';
 import { toPanelComparison, toPanelReport } from './panelData';
-import type { TransportInfo } from '../core/scan/auditorFailure';
+import type { TransportInfo } from '../../core/scan/auditorFailure';
 
 export interface LoadedReport {
   /** Absolute path of the report file. */

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
-import { findProfileFiles } from '../core/profiles/find';
-import { IGNORED_DIRS } from '../core/profiles/index';
-import { isUrlProfile } from '../core/scan/argv';
-import type { Log } from '../log';
+import { findProfileFiles } from '../../core/profiles/find';
+import { IGNORED_DIRS } from '../../core/profiles';
+import { isUrlProfile } from '../../core/scan/argv';
+import type { Log } from '../../platform/log';
 import { profileName } from './runsView';
 import type { ProfileChoice } from './types';
 

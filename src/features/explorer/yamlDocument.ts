@@ -5,10 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { stringify } from 'yaml';
-import type { RawObject } from '../core/cluster/client';
-import { apiPath, sanitizeForDisplay, type YamlTarget } from '../core/cluster/display';
-import type { ClusterPool } from '../core/cluster/pool';
-import { redact } from '../core/redact';
+import type { RawObject } from '../../core/cluster/client';
+import { apiPath, sanitizeForDisplay, type YamlTarget } from '../../core/cluster/display';
+import type { ClusterPool } from '../../core/cluster/pool';
+import { redact } from '../../core/redact';
 
 export const YAML_SCHEME = 'kube-compliance-yaml';
 

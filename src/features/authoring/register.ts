@@ -1,7 +1,7 @@
 // Profile authoring wiring: the profile index (ProfileWorkspace), the Test Explorer controller, the pinned target,
 // run-on-save, `AUDITOR check` on save, and the commands pinTarget / unpinTarget / showPinnedTarget / checkProfile.
 import * as vscode from 'vscode';
-import { registerCommand, type CommandContext } from '../commands';
+import { registerCommand, type CommandContext } from '../../platform/commands';
 import type { EditorFeedback } from '../results/editorFeedback';
 import { PinnedTarget, targetLabel, toClassification } from './pinnedTarget';
 import { ProfileChecker } from './profileCheck';

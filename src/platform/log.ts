@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { redact } from './core/redact';
+import { redact } from '../core/redact';
 
 /**
  * The one log of the extension: a LogOutputChannel named "Kube Compliance".

@@ -5,14 +5,14 @@
  * action, logged once, never pop-ups.
  */
 import * as vscode from 'vscode';
-import { registerCommand, setContext, type CommandContext } from '../commands';
-import { isScannable } from '../core/cluster/classify';
-import type { ContextInfo, WatchHandle } from '../core/cluster/client';
-import { KubeError } from '../core/cluster/errors';
-import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type ContainerSummary, type NamespaceContents, type NamespacePrefs, type PodSummary, type WorkloadKind } from '../core/cluster/model';
-import { ClusterPool } from '../core/cluster/pool';
-import { helperIndex } from '../core/scan/debugContainer';
-import { APPROACH_LABEL, targetUri, type ContainerClassification, type ContainerRef } from '../core/cluster/types';
+import { registerCommand, setContext, type CommandContext } from '../../platform/commands';
+import { isScannable } from '../../core/cluster/classify';
+import type { ContextInfo, WatchHandle } from '../../core/cluster/client';
+import { KubeError } from '../../core/cluster/errors';
+import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type ContainerSummary, type NamespaceContents, type NamespacePrefs, type PodSummary, type WorkloadKind } from '../../core/cluster/model';
+import { ClusterPool } from '../../core/cluster/pool';
+import { helperIndex } from '../../core/scan/debugContainer';
+import { APPROACH_LABEL, targetUri, type ContainerClassification, type ContainerRef } from '../../core/cluster/types';
 import { registerYamlDocuments, yamlUri, type YamlTarget } from './yamlDocument';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 // feedback, and the commands (showResults, openReport, compareReports, exports).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { registerCommand, setContext, type CommandContext } from '../commands';
-import { toCsv, toMarkdownSummary } from '../core/results';
-import type { OpenSourceResult } from '../protocol/messages';
+import { registerCommand, setContext, type CommandContext } from '../../platform/commands';
+import { toCsv, toMarkdownSummary } from '../../core/results';
+import type { OpenSourceResult } from '../../protocol/messages';
 import { EditorFeedback, REVEAL_CONTROL_COMMAND } from './editorFeedback';
 import { compareLoaded, loadReport, toShowResultsArgs, type LoadedReport, type ShowResultsArgs } from './loader';
 import { REPORT_EDITOR_VIEW_TYPE, RESULTS_VIEW_TYPE, ReportEditorProvider, ResultsPanel } from './resultsPanel';
