@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', '.vscode-test/**', 'test/cluster/rootfs-cache/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', '.vscode-test/**', 'test/emulator/rootfs-cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster } from '../test/cluster/index';
+import { startCluster } from '../test/emulator/index';
 
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
 // The emulator runs in this process: kubectl must be spawned asynchronously so the server keeps serving.

@@ -79,7 +79,7 @@ async function main() {
   try {
     const ws = makeWorkspace(runDir);
     const env = { KC_TEST_RUN_DIR: runDir, KC_FIXTURES_DIR: join(repoRoot, 'test', 'fixtures') };
-    if (existsSync(join(repoRoot, 'test/cluster/main.ts'))) {
+    if (existsSync(join(repoRoot, 'test/emulator/main.ts'))) {
       const kubeconfig = join(runDir, 'kubeconfig');
       cluster = await startClusterProcess({ kubeconfig, log });
       Object.assign(env, { KUBECONFIG: kubeconfig, KC_TEST_CLUSTER_URL: cluster.url });

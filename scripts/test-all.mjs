@@ -1,4 +1,5 @@
-// `npm test`: every test tier that exists, in order: unit → cluster (emulator) → host (real VS Code) → e2e (browser).
+// `npm test`: every test tier that exists, in order: unit → emulator (the Kubernetes API emulator's own tests) →
+// integration (the product against the emulator) → host (real VS Code) → e2e (browser).
 // Each tier prints its own closing lines; this script adds one closing line for the whole run: `N passed, N failed`.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from './lib/vscode-host.mjs';
 
 const scripts = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts;
-const tiers = ['test:unit', 'test:cluster', 'test:host', 'test:e2e'].filter((t) => scripts[t]);
+const tiers = ['test:unit', 'test:emulator', 'test:integration', 'test:host', 'test:e2e'].filter((t) => scripts[t]);
 const only = process.env.KC_TIERS?.split(',');
 
 function runTier(script) {

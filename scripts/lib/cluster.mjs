@@ -1,5 +1,5 @@
-// Starts the Kubernetes API emulator (test/cluster) as a child process and waits for its READY line.
-// Contract of `test/cluster/main.ts` (the `npm run cluster` entry): writes the kubeconfig given by --kubeconfig
+// Starts the Kubernetes API emulator (test/emulator) as a child process and waits for its READY line.
+// Contract of `test/emulator/main.ts` (the `npm run cluster` entry): writes the kubeconfig given by --kubeconfig
 // (mode 0600) once serving, prints `READY https://127.0.0.1:PORT`, and on SIGTERM/SIGINT stops every process it
 // started and unmounts everything it mounted.
 // The emulator runs in its own process group (a terminal's Ctrl-C must reach the caller first, which then stops it in
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { repoRoot } from './vscode-host.mjs';
 
 export async function startClusterProcess({ kubeconfig, scenario = 'demo', extraArgs = [], log = () => {}, timeoutMs = 120000, onStop = () => {} }) {
-  const args = ['--import', 'tsx', join(repoRoot, 'test/cluster/main.ts'), '--kubeconfig', kubeconfig, '--scenario', scenario, ...extraArgs];
+  const args = ['--import', 'tsx', join(repoRoot, 'test/emulator/main.ts'), '--kubeconfig', kubeconfig, '--scenario', scenario, ...extraArgs];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   let exited = false;

@@ -132,7 +132,7 @@ test('npm run demo: Ctrl-C while the demo cluster is still starting stops it too
     await demo.waitFor(/starting the demo cluster/, 240000, '"starting the demo cluster" line');
     // the emulator process exists once its command line is visible
     const end = Date.now() + 20000;
-    while (!processesWith('test/cluster/main.ts').some((p) => p.includes(demo.base))) {
+    while (!processesWith('test/emulator/main.ts').some((p) => p.includes(demo.base))) {
       assert.ok(Date.now() < end, `the emulator process never appeared:\n${demo.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -12,7 +12,7 @@ import { DEFAULT_HELPER_IMAGE, HELPER_NAME, ShelllessError, helperContainer, pre
 import { podTargetSelector, preflightDebug, type Json } from '../../src/core/scan/shelllessPreflight';
 import { TARGET_PID_VARIABLE } from '../../src/core/scan/helperScript';
 import { SIDECAR_NAME, applySidecar, prepareSidecar, proposeSidecar } from '../../src/core/scan/sidecar';
-import { startCluster, type Cluster } from './index';
+import { startCluster, type Cluster } from '../emulator/index';
 import { targetUri } from '../../src/core/cluster/types';
 
 const root = join(__dirname, '..', '..');

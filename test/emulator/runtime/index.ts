@@ -1,5 +1,5 @@
 // Container runtime of the Kubernetes API emulator (issue 3, part 2). Test/demo infrastructure, root only; nothing
-// of it ships in the VSIX. The API server (test/cluster/*.ts) calls it through `ContainerRuntime` (../contract.ts).
+// of it ships in the VSIX. The API server (test/emulator/*.ts) calls it through `ContainerRuntime` (../contract.ts).
 //
 // What is real: every container is a process tree in its own Linux PID namespace (or the pod's shared one, under a
 // pause process, with `shareProcessNamespace: true`; or the target's, for ephemeral containers with

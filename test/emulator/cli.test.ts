@@ -1,4 +1,4 @@
-// `npm run cluster` (test/cluster/main.ts): READY line, kubeconfig mode 0600, faults from the command line (kubectl
+// `npm run cluster` (test/emulator/main.ts): READY line, kubeconfig mode 0600, faults from the command line (kubectl
 // retries the 429s), and SIGTERM ends every process it started and unmounts everything under its work dir.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';

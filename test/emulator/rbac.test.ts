@@ -69,7 +69,7 @@ test('a Role with resourceNames limits exec to the chosen pod (kubectl auth can-
   assert.equal(other.code, 1);
   assert.match(other.stderr, /pods "alpine-app" is forbidden: User "system:serviceaccount:demo:scanner" cannot get resource "pods" in API group "" in the namespace "demo"/);
 
-  assert.ok(cluster.hasRuntime, 'this test needs the container runtime (root + test/cluster/runtime)');
+  assert.ok(cluster.hasRuntime, 'this test needs the container runtime (root + test/emulator/runtime)');
   for (const minor of [33, 27]) {
     const ok = await sa(['exec', 'standard-app', '-c', 'app', '--', 'sh', '-c', 'echo least-privilege'], minor);
     assert.equal(ok.code, 0, `kubectl 1.${minor}: ${ok.stderr}`);

@@ -31,7 +31,7 @@ export interface StartOptions {
   kubeconfigPath?: string;
   faults?: Faults & { unreachableAfterMs?: number; unreachableForMs?: number };
   /**
-   * Run real container processes (demo scenario; needs root and test/cluster/runtime). `false`: every pod is
+   * Run real container processes (demo scenario; needs root and test/emulator/runtime). `false`: every pod is
    * metadata-only (reported running, exec answers an InternalError). Default: true when the runtime module exists.
    */
   runtime?: boolean;
@@ -71,7 +71,7 @@ export interface Cluster {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Loads test/cluster/runtime (EMU-RUNTIME) when present. */
+/** Loads test/emulator/runtime (EMU-RUNTIME) when present. */
 async function loadRuntime(): Promise<CreateRuntime | undefined> {
   const file = join(here, 'runtime', 'index.ts');
   if (!existsSync(file)) return undefined;
@@ -249,8 +249,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     const wantRuntime = scenario === 'demo' && opts.runtime !== false;
     const createRuntime = wantRuntime ? await loadRuntime() : undefined;
-    if (wantRuntime && opts.runtime === true && !createRuntime) throw new Error('the container runtime test/cluster/runtime/index.ts is missing');
-    if (wantRuntime && !createRuntime) log('no container runtime (test/cluster/runtime/index.ts missing): pods are metadata-only');
+    if (wantRuntime && opts.runtime === true && !createRuntime) throw new Error('the container runtime test/emulator/runtime/index.ts is missing');
+    if (wantRuntime && !createRuntime) log('no container runtime (test/emulator/runtime/index.ts missing): pods are metadata-only');
     if (createRuntime) {
       if (process.getuid?.() !== 0) throw new Error('the emulator runs containers in Linux PID and mount namespaces and needs root; run it as root, or pass runtime: false (metadata-only pods)');
       const rtDir = join(workDir, 'runtime');

@@ -29,7 +29,7 @@ import {
 import { ClusterClient, loadKubeconfig } from '../../src/core/cluster/client';
 import { KubeError } from '../../src/core/cluster/errors';
 import { minimiseKubeconfig } from '../../src/core/scan/kubeconfig';
-import { startCluster, type Cluster } from './index';
+import { startCluster, type Cluster } from '../emulator/index';
 
 const MIN_TOKEN_SECONDS = 2;
 let cluster: Cluster;

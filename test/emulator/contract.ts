@@ -1,5 +1,5 @@
-// The interface between the emulator's API server (test/cluster/*.ts, EMU-API) and its container runtime
-// (test/cluster/runtime/, EMU-RUNTIME). The runtime module `test/cluster/runtime/index.ts` exports `createRuntime`
+// The interface between the emulator's API server (test/emulator/*.ts, EMU-API) and its container runtime
+// (test/emulator/runtime/, EMU-RUNTIME). The runtime module `test/emulator/runtime/index.ts` exports `createRuntime`
 // with the `CreateRuntime` signature; the API server loads it at start (see index.ts `loadRuntime`).
 //
 // Division of work:

@@ -2,7 +2,7 @@
  * Kube API emulator (test/demo infrastructure): the one static binary of the demo "distroless" and "minimal" images
  * (/app/server) and of the pod sandbox (/pause). It stays alive until SIGTERM/SIGINT (exit 0) and, as PID 1 of a
  * PID namespace, reaps orphaned children like a real pause process. Built with `cc -static` when the root
- * filesystems are made (test/cluster/runtime/rootfs.ts); nothing of it ships in the extension.
+ * filesystems are made (test/emulator/runtime/rootfs.ts); nothing of it ships in the extension.
  */
 #include <signal.h>
 #include <stdio.h>

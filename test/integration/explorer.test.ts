@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import type { ContainerClassification } from '../../src/core/cluster/types';
 import { KubeError } from '../../src/core/cluster/errors';
 import { ClusterPool } from '../../src/core/cluster/pool';
-import { scratchDir } from './kubectl-util';
-import { startCluster, type Cluster } from './index';
+import { scratchDir } from '../emulator/kubectl-util';
+import { startCluster, type Cluster } from '../emulator/index';
 
 let cluster: Cluster;
 before(async () => {

@@ -12,7 +12,7 @@ let kc: k8s.KubeConfig;
 
 before(async () => {
   cluster = await startCluster();
-  assert.ok(cluster.hasRuntime, 'these tests need the container runtime (root + test/cluster/runtime)');
+  assert.ok(cluster.hasRuntime, 'these tests need the container runtime (root + test/emulator/runtime)');
   kc = new k8s.KubeConfig();
   kc.loadFromFile(cluster.kubeconfigPath);
 });
