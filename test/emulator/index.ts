@@ -15,7 +15,7 @@ import { containerStatusFor, isoNow, recomputePodStatus } from './objects';
 import { EventRecorder } from './events';
 import { Authenticator, Authorizer } from './rbac';
 import { resourceOf, seedDemo, seedScale, type PodPlan, type Seeder } from './scenario';
-import { ApiServer, HttpError } from './server';
+import { ApiServer, HttpError } from './server/index';
 import { Store, keyOf } from './store';
 
 export type { Faults } from './faults';

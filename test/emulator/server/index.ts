@@ -5,17 +5,17 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { ContainerRuntime, KObject, StreamTarget } from './contract';
-import type { Faults } from './faults';
-import { containerDefaults, containerStatusFor, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from './objects';
-import { decodeObject, decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from './protobuf';
-import { Authenticator, Authorizer, type Attributes, type PolicyRule, type UserInfo } from './rbac';
-import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, openapiV3Doc, openapiV3Root, type ResourceDef } from './resources';
-import { enforcePolicy, forbiddenMessage, podSecurityViolations } from './pod-security';
-import { parseFieldSelector, parseLabelSelector, pinnedName, SelectorError } from './selectors';
-import type { Store, WatchEvent } from './store';
+import type { ContainerRuntime, KObject, StreamTarget } from '../contract';
+import type { Faults } from '../faults';
+import { containerDefaults, containerStatusFor, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from '../objects';
+import { decodeObject, decodeSelfSubjectAccessReview, decodeSelfSubjectRulesReview, ProtobufError } from '../protobuf';
+import { Authenticator, Authorizer, type Attributes, type PolicyRule, type UserInfo } from '../rbac';
+import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, findResource, openapiV3Doc, openapiV3Root, type ResourceDef } from '../resources';
+import { enforcePolicy, forbiddenMessage, podSecurityViolations } from '../pod-security';
+import { parseFieldSelector, parseLabelSelector, pinnedName, SelectorError } from '../selectors';
+import type { Store, WatchEvent } from '../store';
 import { parse as parseYamlText } from 'yaml';
-import { toTable } from './tables';
+import { toTable } from '../tables';
 
 export const KUBE_VERSION = {
   major: '1',
