@@ -1,5 +1,6 @@
 /** What "Show YAML" displays: the API path of an object and a secrets-free copy of it. Pure, vscode-free. */
 import type { RawObject } from './client';
+import { isApiKind, objectPath } from './kinds';
 
 /** An object the explorer can show. */
 export interface YamlTarget {
@@ -9,23 +10,10 @@ export interface YamlTarget {
   readonly name: string;
 }
 
-const PATHS: Record<string, [string, string]> = {
-  Pod: ['/api/v1', 'pods'],
-  Namespace: ['/api/v1', 'namespaces'],
-  Deployment: ['/apis/apps/v1', 'deployments'],
-  ReplicaSet: ['/apis/apps/v1', 'replicasets'],
-  StatefulSet: ['/apis/apps/v1', 'statefulsets'],
-  DaemonSet: ['/apis/apps/v1', 'daemonsets'],
-  Job: ['/apis/batch/v1', 'jobs'],
-  CronJob: ['/apis/batch/v1', 'cronjobs'],
-};
-
+/** The object's API path; undefined for a kind the explorer does not show (e.g. secrets, which are never shown). */
 export function apiPath(t: YamlTarget): string | undefined {
-  const p = PATHS[t.kind];
-  if (!p) return undefined;
-  const [prefix, plural] = p;
-  if (t.kind === 'Namespace') return `${prefix}/namespaces/${encodeURIComponent(t.name)}`;
-  return `${prefix}/namespaces/${encodeURIComponent(t.namespace ?? 'default')}/${plural}/${encodeURIComponent(t.name)}`;
+  if (!isApiKind(t.kind)) return undefined;
+  return objectPath(t.kind, t.namespace ?? 'default', t.name);
 }
 
 /** Removes noise and anything secret-like from an object before showing it. */

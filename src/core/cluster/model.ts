@@ -6,6 +6,7 @@
  */
 import type { ClusterClient, RawObject, RawPod, WatchHandle } from './client';
 import { KubeError } from './errors';
+import { collectionPath } from './kinds';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob' | 'ReplicaSet' | 'Pod';
 
@@ -352,13 +353,14 @@ export function groupWorkloads(namespace: string, pods: PodSummary[], lists: Wor
 // ---------------------------------------------------------------------------------------------------------------
 // the model over a client
 
-const WORKLOAD_PATHS: Array<[keyof WorkloadLists, string, string]> = [
-  ['deployments', '/apis/apps/v1/namespaces/NS/deployments', 'Deployments'],
-  ['replicaSets', '/apis/apps/v1/namespaces/NS/replicasets', 'ReplicaSets'],
-  ['statefulSets', '/apis/apps/v1/namespaces/NS/statefulsets', 'StatefulSets'],
-  ['daemonSets', '/apis/apps/v1/namespaces/NS/daemonsets', 'DaemonSets'],
-  ['jobs', '/apis/batch/v1/namespaces/NS/jobs', 'Jobs'],
-  ['cronJobs', '/apis/batch/v1/namespaces/NS/cronjobs', 'CronJobs'],
+/** The workload lists of a namespace, in request order; paths from the kind table. */
+const WORKLOAD_LISTS: Array<[keyof WorkloadLists, Exclude<WorkloadKind, 'Pod'>]> = [
+  ['deployments', 'Deployment'],
+  ['replicaSets', 'ReplicaSet'],
+  ['statefulSets', 'StatefulSet'],
+  ['daemonSets', 'DaemonSet'],
+  ['jobs', 'Job'],
+  ['cronJobs', 'CronJob'],
 ];
 
 export interface ModelOptions {
@@ -393,7 +395,7 @@ export class ClusterModel {
     try {
       const names: string[] = [];
       let resourceVersion: string | undefined;
-      for await (const page of this.client.listPages<RawObject>('/api/v1/namespaces', { limit: this.options.pageSize })) {
+      for await (const page of this.client.listPages<RawObject>(collectionPath('Namespace'), { limit: this.options.pageSize })) {
         for (const n of page.items) names.push(n.metadata.name);
         resourceVersion = page.resourceVersion;
       }
@@ -424,16 +426,15 @@ export class ClusterModel {
   }
 
   private async fetchNamespace(ns: string): Promise<NamespaceContents> {
-    const enc = encodeURIComponent(ns);
     const warnings: string[] = [];
     const lists: WorkloadLists = {};
     const [podsRes] = await Promise.all([
-      this.listPods(`/api/v1/namespaces/${enc}/pods`),
-      ...WORKLOAD_PATHS.map(async ([key, path, label]) => {
+      this.listPods(collectionPath('Pod', ns)),
+      ...WORKLOAD_LISTS.map(async ([key, kind]) => {
         try {
-          lists[key] = (await this.client.list<RawObject>(path.replace('NS', enc), { limit: this.options.pageSize })).items;
+          lists[key] = (await this.client.list<RawObject>(collectionPath(kind, ns), { limit: this.options.pageSize })).items;
         } catch (err) {
-          if (err instanceof KubeError && (err.kind === 'forbidden' || err.kind === 'not-found')) warnings.push(`${label} could not be listed (${err.kind}); their pods are grouped from ownerReferences.`);
+          if (err instanceof KubeError && (err.kind === 'forbidden' || err.kind === 'not-found')) warnings.push(`${WORKLOAD_GROUP_LABEL[kind]} could not be listed (${err.kind}); their pods are grouped from ownerReferences.`);
           else throw err;
         }
       }),
@@ -454,7 +455,7 @@ export class ClusterModel {
 
   /** Every namespace and every pod of the cluster: one paged cluster-wide pod list (for "scan all" and the benchmark). */
   async loadAll(): Promise<{ namespaces: NamespaceListing; podsByNamespace: Map<string, PodSummary[]>; podCount: number }> {
-    const [namespaces, all] = await Promise.all([this.namespaces(), this.listPods('/api/v1/pods')]);
+    const [namespaces, all] = await Promise.all([this.namespaces(), this.listPods(collectionPath('Pod'))]);
     const podsByNamespace = new Map<string, PodSummary[]>();
     for (const p of all.pods) {
       let l = podsByNamespace.get(p.namespace);
@@ -481,7 +482,7 @@ export class ClusterModel {
       this.contents.delete(ns);
       onChange();
     };
-    return this.client.watch(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, (type) => type !== 'BOOKMARK' && changed(), {
+    return this.client.watch(collectionPath('Pod', ns), (type) => type !== 'BOOKMARK' && changed(), {
       resourceVersion,
       onResync: changed,
       onReconnect: () => changed(),
@@ -495,7 +496,7 @@ export class ClusterModel {
       this.namespacesCache = undefined;
       onChange();
     };
-    return this.client.watch('/api/v1/namespaces', (type) => (type === 'ADDED' || type === 'DELETED') && changed(), { resourceVersion, onResync: changed, onStop });
+    return this.client.watch(collectionPath('Namespace'), (type) => (type === 'ADDED' || type === 'DELETED') && changed(), { resourceVersion, onResync: changed, onStop });
   }
 }
 

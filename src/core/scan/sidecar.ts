@@ -10,6 +10,7 @@
  *
  * No vscode here.
  */
+import { objectPath } from '../cluster/kinds';
 import type { ContainerRef } from '../cluster/types';
 import {
   HELPER_DIR,
@@ -136,10 +137,9 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOp[]): T {
   return out as unknown as T;
 }
 
-/** API path of a workload (apps/v1). */
+/** API path of a workload (apps/v1), from the kind table. */
 export function workloadPath(kind: SidecarKind, namespace: string, name: string): string {
-  const plural = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' }[kind];
-  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}`;
+  return objectPath(kind, namespace, name);
 }
 
 /** Reads the sidecar's installed wrapper version (undefined: not installed). Throws when /bin/busybox is missing. */
