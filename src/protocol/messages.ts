@@ -15,15 +15,15 @@
  * the `rendered` Command (also mirrored as `document.body.dataset.rendered = "<phase>:<count>"`).
  */
 
-/** Heimdall's control status (inspecjs `ControlStatus`). */
-export type ControlStatus = 'Passed' | 'Failed' | 'Not Applicable' | 'Not Reviewed' | 'Profile Error';
-export const CONTROL_STATUSES: readonly ControlStatus[] = ['Passed', 'Failed', 'Not Applicable', 'Not Reviewed', 'Profile Error'];
+import { CONTROL_STATUSES, SEVERITIES, type ControlStatus, type ResultStatus, type Severity } from '../core/results/types';
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'none';
-export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
-
-/** One `describe` outcome. `error` = a result with a backtrace, whatever its `status` says. */
-export type ResultStatus = 'passed' | 'failed' | 'skipped' | 'error' | 'no_status';
+/**
+ * The result types are the results model's own (src/core/results/types.ts, plain data, browser-safe): Heimdall's
+ * `ControlStatus` and `CONTROL_STATUSES` in display order, `Severity` and `SEVERITIES` most severe first, and
+ * `ResultStatus` (a result with a backtrace is `error`, whatever its `status` says).
+ */
+export { CONTROL_STATUSES, SEVERITIES };
+export type { ControlStatus, ResultStatus, Severity };
 
 export interface PanelResult {
   readonly status: ResultStatus;

@@ -1,6 +1,6 @@
 import { profileLabel, summarize } from './summary';
-import type { Comparison, Control, ControlStatus, Report, Severity, StatusChange, Summary } from './types';
-import { CONTROL_STATUSES } from './types';
+import type { Comparison, Control, ControlStatus, Report, StatusChange, Summary } from './types';
+import { CONTROL_STATUSES, SEVERITIES } from './types';
 
 /**
  * Text exports shared by the panel and the CLI: CSV (spreadsheets) and Markdown (CI step summaries, like
@@ -83,7 +83,8 @@ export function mdText(s: string): string {
     .replace(/\r?\n/g, ' ');
 }
 
-const SEVERITY_COLUMNS: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
+/** Severity columns, most severe first. */
+const SEVERITY_COLUMNS = SEVERITIES;
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const pct = (n: number): string => `${Math.round(n)}%`;
 
@@ -124,8 +125,7 @@ export function toMarkdownSummary(report: Report, options: { maxListed?: number 
   ];
   const attention = report.controls.filter((c) => c.status === 'Failed' || c.status === 'Profile Error');
   if (attention.length) {
-    const order: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, none: 4 };
-    const sorted = [...attention].sort((a, b) => order[a.severity] - order[b.severity]);
+    const sorted = [...attention].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)); // most severe first
     out.push('', `### Failed and errored controls (${attention.length})`, '', '| Control | Status | Severity | Title |', '|---|---|---|---|');
     for (const c of sorted.slice(0, max)) out.push(`| ${mdText(c.id)} | ${c.status} | ${c.severity} | ${mdText(c.title ?? '')} |`);
     if (sorted.length > max) out.push('', `…and ${sorted.length - max} more.`);

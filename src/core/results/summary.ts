@@ -1,5 +1,5 @@
 import type { Control, ControlStatus, ProfileInfo, Report, SeverityCounts, StatusCounts, Summary } from './types';
-import { CONTROL_STATUSES, SEVERITIES } from './types';
+import { CONTROL_STATUSES, SEVERITIES_ASCENDING } from './types';
 
 export const emptyStatusCounts = (): StatusCounts => ({ Passed: 0, Failed: 0, 'Not Applicable': 0, 'Not Reviewed': 0, 'Profile Error': 0 });
 export const emptySeverityCounts = (): SeverityCounts => ({ none: 0, low: 0, medium: 0, high: 0, critical: 0 });
@@ -67,7 +67,7 @@ export function descriptionOf(control: Control, label: string): string | undefin
 
 /** Severity order helper for sorting (none 0 … critical 4). */
 export function severityRank(s: Control['severity']): number {
-  return SEVERITIES.indexOf(s);
+  return SEVERITIES_ASCENDING.indexOf(s);
 }
 
 /** A profile's display name: its title when it has one worth showing (some overlays say "."), else its name. */

@@ -13,10 +13,16 @@ export type ControlStatus = 'Passed' | 'Failed' | 'Not Applicable' | 'Not Review
 export const CONTROL_STATUSES: readonly ControlStatus[] = ['Passed', 'Failed', 'Not Applicable', 'Not Reviewed', 'Profile Error'];
 
 /** Severity names, lower case (inspecjs returns the tag as written; we lower-case it). */
-export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'none';
 
-/** Ascending order. */
-export const SEVERITIES: readonly Severity[] = ['none', 'low', 'medium', 'high', 'critical'];
+/**
+ * THE severity order, most severe first (Heimdall's display order): the panel's severity chips and filter, the
+ * Markdown summary's columns. The results model and the panel protocol share this one list.
+ */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
+
+/** `SEVERITIES` reversed, least severe first: the rank order (none 0 … critical 4) for sorting. */
+export const SEVERITIES_ASCENDING: readonly Severity[] = [...SEVERITIES].reverse();
 
 /**
  * A result's status as inspecjs computes it: a result with a `backtrace` is `error` whatever InSpec wrote;
