@@ -1,7 +1,7 @@
 // Access in the real VS Code host against the emulator's demo cluster (RBAC enforced; the harness starts it and sets
 // KUBECONFIG), with the TEST-DOUBLE auditor (test/fixtures/test-double-auditor.mjs) as kubeCompliance.auditor.path:
 // a scan as demo-readonly is refused before anything starts, naming the missing permission; "Create Scanner Identity"
-// on the explorer's container node asks first (answered through the test seam api.access.setConfirmationAnswer — the
+// on the explorer's container node asks first (answered through the Confirmations service (test/host/util.ts answerQuestions) — the
 // question is still asked and recorded), then a scan as that identity runs through the real task with the identity's
 // 0600 kubeconfig; renewal rewrites it; removal leaves no labelled object and no kubeconfig behind. The notifications'
 // buttons (Renew Token on a rejected token, Remove Scanner Identity after a scan) are clicked by answering
@@ -15,7 +15,8 @@ import { parse } from 'yaml';
 import type { IdentityRecord } from '../../src/core/access';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/features/scan/types';
-import { activateExtension, demoContainerNode, EXTENSION_ID, nextFinishedRun, waitFor } from './util';
+import { scopeArg } from '../../src/platform/commandArgs';
+import { activateExtension, answerQuestions, demoContainerNode, EXTENSION_ID, nextFinishedRun, waitFor } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
@@ -50,8 +51,8 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
   });
 
   suiteTeardown(async () => {
-    api.access.setConfirmationAnswer(undefined);
-    api.access.setScanChoice(undefined);
+    answerQuestions(api, { confirm: undefined });
+    answerQuestions(api, { scanChoice: undefined });
     for (const r of api.access.identities()) await api.access.removeIdentity(r.id).catch(() => undefined);
     await api.scan.profiles.setDefault(undefined);
     await cfg().update('scan.useScannerIdentity', undefined, vscode.ConfigurationTarget.Global);
@@ -108,14 +109,14 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
   test('Create Scanner Identity on the container node asks first; declined creates nothing, confirmed creates exactly the labelled objects and a 0600 kubeconfig in private storage', async () => {
     const node = await demoContainerNode(api, 'standard-app', 'app');
     const asked = api.access.questions.length;
-    api.access.setConfirmationAnswer(false);
+    answerQuestions(api, { confirm: false });
     const declined = await vscode.commands.executeCommand('kubeCompliance.createScannerIdentity', node, { lifetimeMinutes: 15, debug: false });
     assert.equal(declined, undefined);
     assert.equal(api.access.questions.length, asked + 1, 'the question was asked');
     assert.match(api.access.questions.at(-1)!, /Create a scanner identity for pod demo\/standard-app\?/);
     assert.deepEqual(await labelled(api), [], 'declined: nothing created');
 
-    api.access.setConfirmationAnswer(true);
+    answerQuestions(api, { confirm: true });
     const before = Date.now();
     identity = await vscode.commands.executeCommand<IdentityRecord>('kubeCompliance.createScannerIdentity', node, { lifetimeMinutes: 15, debug: false });
     assert.ok(identity, 'created');
@@ -141,7 +142,7 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
   test('a scan as the scanner identity (per-scan choice) succeeds through the real task, with the identity kubeconfig and no token in sight', async () => {
     assert.ok(identity, 'identity from the previous test');
     await cfg().update('scan.useScannerIdentity', 'ask', vscode.ConfigurationTarget.Global);
-    api.access.setScanChoice('identity');
+    answerQuestions(api, { scanChoice: 'identity' });
     const tasks: vscode.Task[] = [];
     const sub = vscode.tasks.onDidStartTask((e) => tasks.push(e.execution.task));
     let record: RunRecord;
@@ -149,7 +150,7 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
       record = await api.scan.run({ target: { context: 'demo-admin', namespace: 'demo', pod: 'standard-app', container: 'app' }, profile: { profile: PROFILE() } });
     } finally {
       sub.dispose();
-      api.access.setScanChoice(undefined);
+      answerQuestions(api, { scanChoice: undefined });
     }
     const task = tasks.find((t) => t.definition.type === 'kube-compliance');
     assert.ok(task, 'a kube-compliance task ran');
@@ -206,7 +207,7 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
   });
 
   test('creating an identity with demo-readonly is refused (403) with the way out, and leaves nothing behind', async () => {
-    api.access.setConfirmationAnswer(true);
+    answerQuestions(api, { confirm: true });
     const r = await vscode.commands.executeCommand('kubeCompliance.createScannerIdentity', { kind: 'pod', context: 'demo-readonly', namespace: 'demo', name: 'standard-app' }, { lifetimeMinutes: 15, debug: false });
     assert.equal(r, undefined);
     assert.match(api.access.lastError?.message ?? '', /Could not create the ServiceAccount demo\/kc-scanner-[0-9a-f]+: Forbidden/);
@@ -216,9 +217,9 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
   });
 
   test('a token the API server rejects (its ServiceAccount deleted behind our back) is told apart from a refusal; removal still cleans up', async () => {
-    api.access.setConfirmationAnswer(true);
+    answerQuestions(api, { confirm: true });
     const node = await demoContainerNode(api, 'standard-app', 'app');
-    const rec = await api.access.createIdentity(node, { lifetimeMinutes: 10, debug: false });
+    const rec = await api.access.createIdentity(scopeArg(node), { lifetimeMinutes: 10, debug: false });
     assert.ok(rec);
     await api.explorer.pool.client('demo-admin').core.deleteNamespacedServiceAccount({ namespace: 'demo', name: rec.id });
     const started: string[] = [];
@@ -238,9 +239,9 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
     assert.equal(existsSync(rec.kubeconfigPath), false);
   });
   test("the notifications' buttons: a rejected token offers Renew Token, which gets one that works; after the scan, Remove Scanner Identity removes it", async () => {
-    api.access.setConfirmationAnswer(true);
+    answerQuestions(api, { confirm: true });
     const node = await demoContainerNode(api, 'standard-app', 'app');
-    const rec = await api.access.createIdentity(node, { lifetimeMinutes: 10, debug: false });
+    const rec = await api.access.createIdentity(scopeArg(node), { lifetimeMinutes: 10, debug: false });
     assert.ok(rec);
     // the API server no longer accepts the token in the identity's kubeconfig (as after a signing-key rotation)
     const doc = parse(readFileSync(rec.kubeconfigPath, 'utf8'));
@@ -286,7 +287,7 @@ suite('access: RBAC preflight and the scanner identity in the real VS Code host'
     } finally {
       win.showWarningMessage = original.warning;
       win.showInformationMessage = original.info;
-      api.access.setConfirmationAnswer(undefined);
+      answerQuestions(api, { confirm: undefined });
     }
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AuthoringService } from '../../src/features/authoring/register';
+import type { AuthoringService } from '../../src/features/authoring/authoringService';
 import type { AuthoringRunRecord } from '../../src/features/authoring/testController';
 import type { ExplorerNode } from '../../src/features/explorer/explorer';
 import { activateExtension, EXTENSION_ID, waitFor } from './util';

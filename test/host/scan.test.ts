@@ -423,7 +423,6 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
       asked.push({ message, modal: (a[1] as { modal?: boolean } | undefined)?.modal === true, items });
       return Promise.resolve(items.find((i) => /accept-no-persist/.test(i)));
     };
-    const state = (api.scan.auditors as unknown as { context: vscode.ExtensionContext }).context.globalState;
     process.env.KC_DOUBLE_REQUIRE_LICENSE = '1';
     process.env.KC_DOUBLE_VERSION = 'Chef InSpec 5.22.40';
     try {
@@ -442,7 +441,7 @@ suite('scan: the auditor as a VS Code task against the emulator', function () {
       window.showInformationMessage = original;
       delete process.env.KC_DOUBLE_REQUIRE_LICENSE;
       delete process.env.KC_DOUBLE_VERSION;
-      await state.update('kubeCompliance.chefLicense', undefined);
+      await api.scan.auditors.forgetLicense();
       await api.scan.auditors.discover(true);
     }
   });

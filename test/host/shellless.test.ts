@@ -1,7 +1,7 @@
 // Shell-less containers in the real VS Code host against the emulator's demo cluster: the explorer's Scan command on
 // demo/distroless-app/app goes through the debug-container approach (ephemeral helper), and demo/shared-pid-app/app
 // through its scanner sidecar, with the TEST-DOUBLE auditor. The confirmation modal is answered through the
-// extension's test seam (api.shellless.setConfirmationAnswer); the question itself is still asked and recorded.
+// extension's Confirmations service (answerQuestions in test/host/util.ts); the question itself is still asked and recorded.
 import * as assert from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import type { ContainerClassification } from '../../src/core/cluster/types';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/features/scan/types';
 import type { ExplorerNode } from '../../src/features/explorer/explorer';
-import { activateExtension, demoContainerNode, EXTENSION_ID, waitFor } from './util';
+import { activateExtension, answerQuestions, demoContainerNode, EXTENSION_ID, waitFor } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const cfg = () => vscode.workspace.getConfiguration('kubeCompliance');
@@ -32,11 +32,11 @@ suite('shell-less: scanning distroless containers through a helper in the real V
     await api.scan.auditors.discover(true);
     await api.scan.profiles.setDefault({ profile: join(extRoot(), 'test/fixtures/profiles/distroless-target') });
     await api.shellless.forgetConsents();
-    api.shellless.setConfirmationAnswer(true);
+    answerQuestions(api, { confirm: true });
   });
 
   suiteTeardown(async () => {
-    api.shellless.setConfirmationAnswer(undefined);
+    answerQuestions(api, { confirm: undefined });
     delete process.env.KC_DOUBLE_TRANSPORT;
     await api.scan.profiles.setDefault(undefined);
     await cfg().update('auditor.path', undefined, vscode.ConfigurationTarget.Global);
@@ -113,12 +113,12 @@ suite('shell-less: scanning distroless containers through a helper in the real V
   });
 
   test('Add Scanner Sidecar on Deployment web shows the JSON patch as a read-only diff and, declined, changes nothing', async () => {
-    api.shellless.setConfirmationAnswer(false);
+    answerQuestions(api, { confirm: false });
     try {
       const ok = await vscode.commands.executeCommand('kubeCompliance.addScannerSidecar', { kind: 'workload', context: 'demo-admin', namespace: 'demo', workloadKind: 'Deployment', name: 'web' });
       assert.equal(ok, false, 'declined: not applied');
     } finally {
-      api.shellless.setConfirmationAnswer(true);
+      answerQuestions(api, { confirm: true });
     }
     const shown = await waitFor('the diff documents', () => {
       const docs = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'kube-compliance-shellless');

@@ -57,3 +57,26 @@ export function nextFinishedRun(api: KubeComplianceApi): Promise<RunRecord> {
     });
   });
 }
+
+/**
+ * Answers the extension's questions instead of the user, through its Confirmations service (the one injection point;
+ * the extension logs every answer given this way). `confirm`: true picks each question's first action (Create,
+ * Add Helper and Scan, Apply Patch…), false cancels, undefined gives the modals back to the user. `scanChoice` answers
+ * Access's "which credentials?" pick. The questions are still asked and recorded (`api.confirmations.asked`).
+ */
+const answers: { confirm?: boolean; scanChoice?: 'identity' | 'own' } = {};
+export function answerQuestions(api: KubeComplianceApi, next: { confirm?: boolean; scanChoice?: 'identity' | 'own' }): void {
+  if ('confirm' in next) answers.confirm = next.confirm;
+  if ('scanChoice' in next) {
+    answers.scanChoice = next.scanChoice;
+    api.access.forgetCredentialAnswers();
+  }
+  if (answers.confirm === undefined && answers.scanChoice === undefined) {
+    api.confirmations.answerWith(undefined);
+    return;
+  }
+  api.confirmations.answerWith((q) => {
+    if (q.id === 'access.scanCredentials') return answers.scanChoice;
+    return answers.confirm ? q.actions[0] : undefined;
+  });
+}

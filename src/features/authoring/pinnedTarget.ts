@@ -1,19 +1,9 @@
 import * as vscode from 'vscode';
 import { setContext } from '../../platform/commands';
 import type { ContainerClassification } from '../../core/cluster/types';
+import { STATE, type State } from '../../platform/state';
 
-/** workspaceState key of the pinned authoring target (a ContainerClassification, plain data). */
-export const PINNED_TARGET_KEY = 'kubeCompliance.authoring.pinnedTarget';
 export const PINNED_CONTEXT_KEY = 'kubeCompliance.authoringTargetPinned';
-
-/** Accepts a ContainerClassification or an explorer tree node holding one (property `classification`). */
-export function toClassification(arg: unknown): ContainerClassification | undefined {
-  const isRef = (v: unknown): v is ContainerClassification =>
-    !!v && typeof v === 'object' && ['context', 'namespace', 'pod', 'container'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string');
-  if (isRef(arg)) return arg;
-  const inner = arg && typeof arg === 'object' ? (arg as { classification?: unknown }).classification : undefined;
-  return isRef(inner) ? inner : undefined;
-}
 
 export function targetLabel(t: Pick<ContainerClassification, 'namespace' | 'pod' | 'container'>): string {
   return `${t.namespace}/${t.pod}/${t.container}`;
@@ -29,7 +19,7 @@ export class PinnedTarget implements vscode.Disposable {
   /** The status bar entry showing the pinned target (hidden while none is pinned). */
   readonly status: vscode.StatusBarItem;
 
-  constructor(private readonly state: vscode.Memento) {
+  constructor(private readonly state: State) {
     this.status = vscode.window.createStatusBarItem('kubeCompliance.authoringTarget', vscode.StatusBarAlignment.Left, 40);
     this.status.name = 'Kube Compliance: authoring target';
     this.status.command = 'kubeCompliance.showPinnedTarget';
@@ -37,19 +27,19 @@ export class PinnedTarget implements vscode.Disposable {
   }
 
   get target(): ContainerClassification | undefined {
-    return this.state.get<ContainerClassification>(PINNED_TARGET_KEY);
+    return this.state.get(STATE.pinnedTarget);
   }
 
   async pin(target: ContainerClassification): Promise<void> {
     // keep only plain data (a tree node may carry more than the classification)
     const plain = JSON.parse(JSON.stringify(target)) as ContainerClassification;
-    await this.state.update(PINNED_TARGET_KEY, plain);
+    await this.state.update(STATE.pinnedTarget, plain);
     this.render();
     this.emitter.fire(plain);
   }
 
   async unpin(): Promise<void> {
-    await this.state.update(PINNED_TARGET_KEY, undefined);
+    await this.state.update(STATE.pinnedTarget, undefined);
     this.render();
     this.emitter.fire(undefined);
   }

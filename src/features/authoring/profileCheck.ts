@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { parseCheckOutput, type CheckOutcome } from '../../core/profiles/check';
 import { discoverAuditor, runProcess } from '../../core/scan/auditor';
 import { findExecutable } from '../../core/executables';
+import { Disposable } from '../../core/disposable';
+import type { Config } from '../../platform/config';
 import type { Log } from '../../platform/log';
 import { DiagnosticsByFile } from './lineDiagnostics';
 
@@ -11,26 +13,25 @@ export const CHECK_DIAGNOSTIC_SOURCE = 'Kube Compliance (auditor check)';
  * `AUDITOR check PROFILE --format json` turned into diagnostics (syntax errors at their file:line). One check per
  * profile at a time: a newer save supersedes the check in flight. The auditor is found with SCAN's discovery.
  */
-export class ProfileChecker implements vscode.Disposable {
+export class ProfileChecker extends Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('kube-compliance-check');
   /** Files that got diagnostics from each profile's last check (to clear them next time). */
   private readonly filesByRoot = new Map<string, Set<string>>();
   private readonly generation = new Map<string, number>();
   private auditorPath: Promise<string | undefined> | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly log: Log) {
-    this.disposables.push(
-      this.diagnostics,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kubeCompliance.auditor.path')) this.auditorPath = undefined;
-      }),
-    );
+  constructor(
+    private readonly log: Log,
+    private readonly config: Config,
+  ) {
+    super();
+    this.register(this.diagnostics);
+    this.register(config.onDidChange(['auditor.path'], () => (this.auditorPath = undefined)));
   }
 
   private findAuditor(): Promise<string | undefined> {
     if (!this.auditorPath) {
-      const configuredPath = vscode.workspace.getConfiguration('kubeCompliance').get<string>('auditor.path') || undefined;
+      const configuredPath = this.config.text('auditor.path');
       this.auditorPath = discoverAuditor({ configuredPath, timeoutMs: 20000 })
         .then((d) => d.auditor?.path)
         .catch(() => (configuredPath ? findExecutable(configuredPath) : (findExecutable('cinc-auditor') ?? findExecutable('inspec'))));
@@ -79,9 +80,5 @@ export class ProfileChecker implements vscode.Disposable {
 
   diagnosticsFor(uri: vscode.Uri): readonly vscode.Diagnostic[] {
     return this.diagnostics.get(uri) ?? [];
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -5,75 +5,20 @@
  * action, logged once, never pop-ups.
  */
 import * as vscode from 'vscode';
-import { registerCommand, setContext, type CommandContext } from '../../platform/commands';
+import { setContext } from '../../platform/commands';
+import type { Log } from '../../platform/log';
+import { STATE, type State } from '../../platform/state';
 import { isScannable } from '../../core/cluster/classify';
 import type { ContextInfo, WatchHandle } from '../../core/cluster/client';
 import { KubeError } from '../../core/cluster/errors';
-import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type ContainerSummary, type NamespaceContents, type NamespacePrefs, type PodSummary, type WorkloadKind } from '../../core/cluster/model';
+import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type NamespaceContents, type NamespacePrefs, type PodSummary, type WorkloadKind } from '../../core/cluster/model';
 import { ClusterPool } from '../../core/cluster/pool';
 import { helperIndex } from '../../core/scan/debugContainer';
 import { APPROACH_LABEL, targetUri, type ContainerClassification, type ContainerRef } from '../../core/cluster/types';
-import { registerYamlDocuments, yamlUri, type YamlTarget } from './yamlDocument';
+import type { ContainerNode, ContextNode, ExplorerNode, GroupNode, MessageNode, NamespaceNode, PodNode, WorkloadNode } from './nodes';
 
-// ---------------------------------------------------------------------------------------------------------------
-// nodes (a discriminated union; one canonical instance per id so refreshes can target them)
+export type { ContainerNode, ContextNode, ExplorerNode, GroupNode, MessageNode, NamespaceNode, PodNode, WorkloadNode } from './nodes';
 
-interface Base {
-  readonly id: string;
-  readonly context: string;
-}
-export interface ContextNode extends Base {
-  readonly kind: 'context';
-  info: ContextInfo;
-}
-export interface MessageNode extends Base {
-  readonly kind: 'message';
-  label: string;
-  description?: string;
-  tooltip?: string;
-  severity: 'error' | 'warning' | 'info';
-  command?: vscode.Command;
-  error?: KubeError;
-}
-export interface NamespaceNode extends Base {
-  readonly kind: 'namespace';
-  readonly namespace: string;
-  favourite: boolean;
-}
-export interface GroupNode extends Base {
-  readonly kind: 'group';
-  readonly namespace: string;
-  readonly workloadKind: WorkloadKind;
-  count: number;
-}
-export interface WorkloadNode extends Base {
-  readonly kind: 'workload';
-  readonly namespace: string;
-  readonly workloadKind: WorkloadKind;
-  readonly name: string;
-  status: string;
-  pods: PodSummary[];
-}
-export interface PodNode extends Base {
-  readonly kind: 'pod';
-  readonly namespace: string;
-  readonly name: string;
-  summary: PodSummary;
-}
-export interface ContainerNode extends Base {
-  readonly kind: 'container';
-  readonly namespace: string;
-  readonly pod: string;
-  readonly name: string;
-  summary: ContainerSummary;
-  /** Read by `kubeCompliance.scan` (SCAN): the classification of this container. */
-  classification: ContainerClassification;
-}
-export type ExplorerNode = ContextNode | MessageNode | NamespaceNode | GroupNode | WorkloadNode | PodNode | ContainerNode;
-
-const STATE_CONTEXT = 'kubeCompliance.explorer.context';
-const STATE_PREFS = 'kubeCompliance.explorer.namespacePrefs';
-const INFO_SCHEME = 'kube-compliance-info';
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -87,33 +32,33 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
 
   constructor(
     readonly pool: ClusterPool,
-    private readonly state: vscode.Memento,
-    private readonly log: CommandContext['log'],
+    private readonly state: State,
+    private readonly log: Log,
   ) {}
 
   // ---- state: explorer context, filter, favourites
 
   /** The context the explorer uses (chosen in the tree), else the kubeconfig's current context. */
   get explorerContext(): string | undefined {
-    const chosen = this.state.get<string>(STATE_CONTEXT);
+    const chosen = this.state.get(STATE.explorerContext);
     const names = this.safeContexts().map((c) => c.name);
     if (chosen && names.includes(chosen)) return chosen;
     return this.pool.kubeconfig.currentContext;
   }
 
   async useContext(name: string): Promise<void> {
-    await this.state.update(STATE_CONTEXT, name);
+    await this.state.update(STATE.explorerContext, name);
     this.changed.fire(undefined);
   }
 
   prefs(context: string): NamespacePrefs {
-    return this.state.get<Record<string, NamespacePrefs>>(STATE_PREFS, {})[context] ?? {};
+    return this.state.get(STATE.namespacePrefs, {})[context] ?? {};
   }
 
   async setPrefs(context: string, prefs: NamespacePrefs): Promise<void> {
-    const all = { ...this.state.get<Record<string, NamespacePrefs>>(STATE_PREFS, {}) };
+    const all = { ...this.state.get(STATE.namespacePrefs, {}) };
     all[context] = prefs;
-    await this.state.update(STATE_PREFS, all);
+    await this.state.update(STATE.namespacePrefs, all);
     this.refreshNode(this.nodes.get(ctxId(context)));
   }
 
@@ -575,152 +520,3 @@ function ctxId(context: string): string {
   return `ctx:${context}`;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// registration
-
-export interface ExplorerApi {
-  readonly provider: ClustersTreeProvider;
-  readonly treeView: vscode.TreeView<ExplorerNode>;
-  /** The shared cluster clients (one per context): everybody's way to the API. */
-  readonly pool: ClusterPool;
-  /** The context the explorer uses. */
-  readonly activeContext: () => string | undefined;
-}
-
-function readSettings() {
-  const cfg = vscode.workspace.getConfiguration('kubeCompliance');
-  return { kubeconfig: cfg.get<string>('kubeconfig') || undefined, qps: cfg.get<number>('api.qps'), burst: cfg.get<number>('api.burst') };
-}
-
-export function registerExplorer(ctx: CommandContext): ExplorerApi {
-  const { extension, log } = ctx;
-  const pool = new ClusterPool(readSettings());
-  const provider = new ClustersTreeProvider(pool, extension.globalState, log);
-  const treeView = vscode.window.createTreeView('kubeCompliance.clusters', { treeDataProvider: provider, showCollapseAll: true });
-  extension.subscriptions.push(provider, treeView, { dispose: () => pool.dispose() });
-  extension.subscriptions.push(treeView.onDidCollapseElement((e) => provider.collapsed(e.element)));
-
-  const updateKubeconfigKey = () => {
-    let missing = true;
-    try {
-      missing = pool.kubeconfig.files.length === 0;
-    } catch {
-      missing = true;
-    }
-    void setContext('kubeCompliance.kubeconfigMissing', missing);
-  };
-  updateKubeconfigKey();
-
-  extension.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('kubeCompliance.kubeconfig') || e.affectsConfiguration('kubeCompliance.api')) {
-        pool.reload(readSettings());
-        provider.refresh();
-        updateKubeconfigKey();
-      }
-    }),
-  );
-
-  registerYamlDocuments(extension, pool);
-  const infoDocs = new Map<string, string>();
-  let infoSeq = 0;
-  extension.subscriptions.push(
-    vscode.workspace.registerTextDocumentContentProvider(INFO_SCHEME, { provideTextDocumentContent: (uri) => infoDocs.get(uri.toString()) ?? '' }),
-    vscode.workspace.onDidCloseTextDocument((d) => infoDocs.delete(d.uri.toString())),
-  );
-
-  const pickContext = async (node?: ExplorerNode): Promise<string | undefined> => {
-    if (node) return node.context;
-    const items = pool.contexts().map((c) => ({ label: c.name, description: [c.current ? 'current' : '', provider.explorerContext === c.name ? 'explorer' : ''].filter(Boolean).join(' · '), detail: c.server }));
-    return (await vscode.window.showQuickPick(items, { title: 'Kubernetes context' }))?.label;
-  };
-
-  registerCommand(ctx, 'kubeCompliance.refresh', () => (node?: ExplorerNode) => {
-    if (!node) updateKubeconfigKey();
-    provider.refresh(node, true);
-  });
-
-  registerCommand(ctx, 'kubeCompliance.useContext', () => async (node?: ExplorerNode) => {
-    const name = await pickContext(node);
-    if (!name) return undefined;
-    await provider.useContext(name);
-    log.info(`Explorer uses context ${name} (the kubeconfig is unchanged)`);
-    return name;
-  });
-
-  registerCommand(ctx, 'kubeCompliance.setNamespaceFilter', () => async (node?: ExplorerNode, value?: string) => {
-    const context = node?.context ?? provider.explorerContext;
-    if (!context) return undefined;
-    const prefs = provider.prefs(context);
-    const filter =
-      value ??
-      (await vscode.window.showInputBox({
-        title: `Namespace filter for ${context}`,
-        prompt: 'Words match parts of names, * and ? are wildcards, !pattern excludes; separate with commas. Empty shows every namespace.',
-        value: prefs.filter ?? '',
-        placeHolder: 'e.g. demo, team-*, !kube-*',
-      }));
-    if (filter === undefined) return undefined;
-    await provider.setPrefs(context, { ...prefs, filter: filter.trim() || undefined });
-    return filter.trim();
-  });
-
-  const favourite = (add: boolean) => () => async (node?: ExplorerNode) => {
-    if (!node || node.kind !== 'namespace') return undefined;
-    const prefs = provider.prefs(node.context);
-    const favs = new Set(prefs.favourites ?? []);
-    if (add) favs.add(node.namespace);
-    else favs.delete(node.namespace);
-    await provider.setPrefs(node.context, { ...prefs, favourites: [...favs] });
-    return [...favs];
-  };
-  registerCommand(ctx, 'kubeCompliance.addFavouriteNamespace', favourite(true));
-  registerCommand(ctx, 'kubeCompliance.removeFavouriteNamespace', favourite(false));
-
-  registerCommand(ctx, 'kubeCompliance.copyTargetUri', () => async (node?: ExplorerNode) => {
-    if (!node || node.kind !== 'container') return undefined;
-    const uri = targetUri(node.classification);
-    await vscode.env.clipboard.writeText(uri);
-    void vscode.window.setStatusBarMessage(`Copied ${uri}`, 3000);
-    return uri;
-  });
-
-  registerCommand(ctx, 'kubeCompliance.showYaml', () => async (node?: ExplorerNode) => {
-    const target = yamlTargetOf(node);
-    if (!target) return undefined;
-    const doc = await vscode.workspace.openTextDocument(yamlUri(target));
-    await vscode.languages.setTextDocumentLanguage(doc, 'yaml');
-    await vscode.window.showTextDocument(doc, { preview: true });
-    return doc.uri.toString();
-  });
-
-  registerCommand(ctx, 'kubeCompliance.showErrorDetails', () => async (details?: { message?: string; hint?: string; context?: string }) => {
-    if (!details?.message) return undefined;
-    const content = [`# Kube Compliance: ${details.context ? `context ${details.context}` : 'cluster error'}`, '', details.message, '', details.hint ? `## What to do\n\n${details.hint}` : '', '', 'Then use **Refresh** in the Clusters view.'].join('\n');
-    // a read-only virtual document: closing it never asks to save
-    const uri = vscode.Uri.from({ scheme: INFO_SCHEME, path: `/${encodeURIComponent(details.context || 'cluster')}-error-${++infoSeq}.md` });
-    infoDocs.set(uri.toString(), content);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-    await vscode.window.showTextDocument(doc, { preview: true });
-    return content;
-  });
-
-  return { provider, treeView, pool, activeContext: () => provider.explorerContext };
-}
-
-function yamlTargetOf(node: ExplorerNode | undefined): YamlTarget | undefined {
-  if (!node) return undefined;
-  switch (node.kind) {
-    case 'namespace':
-      return { context: node.context, kind: 'Namespace', name: node.namespace };
-    case 'workload':
-      return { context: node.context, namespace: node.namespace, kind: node.workloadKind, name: node.name };
-    case 'pod':
-      return { context: node.context, namespace: node.namespace, kind: 'Pod', name: node.name };
-    case 'container':
-      return { context: node.context, namespace: node.namespace, kind: 'Pod', name: node.pod };
-    default:
-      return undefined;
-  }
-}

@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
 import { setContext } from '../../platform/commands';
 import { discoverAuditor, type AuditorDiscovery, type AuditorInfo } from '../../core/scan/auditor';
+import { AUDITOR_SETUP_MARKDOWN } from '../../core/auditorSetup';
+import { Disposable } from '../../core/disposable';
 import type { Log } from '../../platform/log';
+import { STATE } from '../../platform/state';
+import type { Platform } from '../../services';
 
 /** The Chef licence answers (docs.chef.io/licensing/accept): never chosen on the user's behalf. */
 export type ChefLicenseAnswer = 'accept-no-persist' | 'accept' | 'decline';
-const LICENSE_KEY = 'kubeCompliance.chefLicense';
 const CACHE_MS = 10 * 60 * 1000;
 
 export class ScanSetupError extends Error {
@@ -23,26 +26,24 @@ export class ScanSetupError extends Error {
  * Runs welcome view) current, tells the user what to install (a notification with a command that runs the install
  * steps in a terminal after confirmation), and asks once for the Chef licence answer when the auditor is Chef InSpec.
  */
-export class AuditorService implements vscode.Disposable {
+export class AuditorService extends Disposable {
   private cached: { at: number; discovery: AuditorDiscovery } | undefined;
   private pending: Promise<AuditorDiscovery> | undefined;
   /** Increases with every discovery started; only the newest one may update the cache and the context key. */
   private generation = 0;
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<AuditorDiscovery>();
   readonly onDidChange = this.changed.event;
 
-  constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly log: Log,
-  ) {
-    this.disposables.push(
-      this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kubeCompliance.auditor.path')) {
-          this.cached = undefined;
-          void this.discover(true);
-        }
+  private readonly log: Log;
+
+  constructor(private readonly p: Platform) {
+    super();
+    this.log = p.log;
+    this.register(this.changed);
+    this.register(
+      p.config.onDidChange(['auditor.path'], () => {
+        this.cached = undefined;
+        void this.discover(true);
       }),
     );
   }
@@ -56,7 +57,7 @@ export class AuditorService implements vscode.Disposable {
     // a discovery in flight is newer than the cache (e.g. started by a settings change)
     if (this.pending && !force) return this.pending;
     if (!force && this.cached && Date.now() - this.cached.at < CACHE_MS) return Promise.resolve(this.cached.discovery);
-    const configuredPath = vscode.workspace.getConfiguration('kubeCompliance').get<string>('auditor.path') || undefined;
+    const configuredPath = this.p.config.text('auditor.path');
     const env = { ...process.env };
     const answer = this.licenseAnswer();
     if (answer && answer !== 'decline') env.CHEF_LICENSE = answer;
@@ -96,9 +97,9 @@ export class AuditorService implements vscode.Disposable {
           'Chef InSpec needs the Chef License to be accepted, and you declined it. Use CINC Auditor (the community build, no licence) by setting kubeCompliance.auditor.path, or change your answer.';
         void vscode.window.showWarningMessage(`Kube Compliance: ${message}`, 'Change My Answer', 'Install CINC Auditor…').then(async (c) => {
           if (c === 'Change My Answer') {
-            await this.context.globalState.update(LICENSE_KEY, undefined);
+            await this.forgetLicense();
             await this.ensureLicense();
-          } else if (c === 'Install CINC Auditor…') await vscode.commands.executeCommand('kubeCompliance.installAuditor');
+          } else if (c === 'Install CINC Auditor…') await this.installInTerminal();
         });
         throw new ScanSetupError(message, d);
       }
@@ -108,7 +109,12 @@ export class AuditorService implements vscode.Disposable {
   }
 
   licenseAnswer(): ChefLicenseAnswer | undefined {
-    return this.context.globalState.get<ChefLicenseAnswer>(LICENSE_KEY);
+    return this.p.state.get(STATE.chefLicense);
+  }
+
+  /** Forgets the Chef licence answer; the next scan with Chef InSpec asks again. */
+  async forgetLicense(): Promise<void> {
+    await this.p.state.update(STATE.chefLicense, undefined);
   }
 
   /** Asks once (modal) and remembers the answer; dismissing the question asks again next time. */
@@ -132,7 +138,7 @@ export class AuditorService implements vscode.Disposable {
     );
     if (!choice) throw new ScanSetupError('The scan was not started: the Chef License question was dismissed.');
     const answer: ChefLicenseAnswer = choice === perRun ? 'accept-no-persist' : choice === persist ? 'accept' : 'decline';
-    await this.context.globalState.update(LICENSE_KEY, answer);
+    await this.p.state.update(STATE.chefLicense, answer);
     this.log.info(`Chef License answer recorded: ${answer}`);
     return answer;
   }
@@ -141,8 +147,8 @@ export class AuditorService implements vscode.Disposable {
     const hasSteps = d.problems.some((p) => p.steps.length);
     const actions = [...(hasSteps ? ['Install…'] : []), 'Show Install Steps', 'Open Settings'];
     void vscode.window.showErrorMessage(`Kube Compliance: ${message}`, ...actions).then((c) => {
-      if (c === 'Install…') void vscode.commands.executeCommand('kubeCompliance.installAuditor');
-      else if (c === 'Show Install Steps') void vscode.commands.executeCommand('kubeCompliance.showAuditorSetup');
+      if (c === 'Install…') void this.installInTerminal();
+      else if (c === 'Show Install Steps') void this.showSetup();
       else if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'kubeCompliance.auditor.path');
     });
   }
@@ -157,15 +163,16 @@ export class AuditorService implements vscode.Disposable {
       return false;
     }
     if (process.platform === 'win32') {
-      await vscode.commands.executeCommand('kubeCompliance.showAuditorSetup');
+      await this.showSetup();
       return false;
     }
     const run = 'Run in Terminal';
-    const choice = await vscode.window.showWarningMessage(
-      'Install the missing auditor pieces?',
-      { modal: true, detail: `Kube Compliance will run these commands in a new terminal (you may be asked for your password):\n\n${steps.map((s) => `• ${s.title}\n  ${s.command}`).join('\n\n')}` },
-      run,
-    );
+    const choice = await this.p.confirmations.modal({
+      id: 'scan.installAuditor',
+      title: 'Install the missing auditor pieces?',
+      detail: `Kube Compliance will run these commands in a new terminal (you may be asked for your password):\n\n${steps.map((s) => `• ${s.title}\n  ${s.command}`).join('\n\n')}`,
+      actions: [run],
+    });
     if (choice !== run) return false;
     const terminal = vscode.window.createTerminal({ name: 'Kube Compliance: install auditor' });
     terminal.show();
@@ -175,12 +182,14 @@ export class AuditorService implements vscode.Disposable {
       sub.dispose();
       void this.discover(true);
     });
-    this.disposables.push(sub);
+    this.register(sub);
     void vscode.window.showInformationMessage('Kube Compliance: when the install finishes, choose Refresh in the Scan runs view (or close the terminal) to check the auditor again.');
     return true;
   }
 
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
+  /** The install steps for every platform, as a Markdown document. */
+  async showSetup(): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: AUDITOR_SETUP_MARKDOWN });
+    await vscode.window.showTextDocument(doc, { preview: true });
   }
 }

@@ -6,11 +6,10 @@ import { findProfileFiles } from '../../core/profiles/find';
 import { IGNORED_DIRS } from '../../core/profiles';
 import { isUrlProfile } from '../../core/scan/argv';
 import type { Log } from '../../platform/log';
+import { STATE, type State } from '../../platform/state';
 import { profileName } from './runsView';
 import type { ProfileChoice } from './types';
 
-const DEFAULT_KEY = 'kubeCompliance.defaultProfile';
-const RECENT_KEY = 'kubeCompliance.recentProfiles';
 const MAX_RECENT = 8;
 /** Folders the picker never looks into: the profile index's, plus build output (profiles copied into `dist`). */
 const PICKER_IGNORED: ReadonlySet<string> = new Set([...IGNORED_DIRS, 'dist']);
@@ -27,25 +26,25 @@ interface PickItem extends vscode.QuickPickItem {
  */
 export class ProfilePicker {
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    private readonly state: State,
     private readonly log?: Log,
   ) {}
 
   getDefault(): ProfileChoice | undefined {
-    return this.context.workspaceState.get<ProfileChoice>(DEFAULT_KEY);
+    return this.state.get(STATE.defaultProfile);
   }
 
   async setDefault(choice: ProfileChoice | undefined): Promise<void> {
-    await this.context.workspaceState.update(DEFAULT_KEY, choice);
+    await this.state.update(STATE.defaultProfile, choice);
   }
 
   recents(): ProfileChoice[] {
-    return this.context.globalState.get<ProfileChoice[]>(RECENT_KEY, []);
+    return this.state.get(STATE.recentProfiles, []);
   }
 
   async remember(choice: ProfileChoice): Promise<void> {
     const rest = this.recents().filter((c) => c.profile !== choice.profile);
-    await this.context.globalState.update(RECENT_KEY, [choice, ...rest].slice(0, MAX_RECENT));
+    await this.state.update(STATE.recentProfiles, [choice, ...rest].slice(0, MAX_RECENT));
   }
 
   /** The default when there is one (unless `ask`), else the picker. Undefined when the user cancelled. */

@@ -3,9 +3,9 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { APPROACH_LABEL } from '../../core/cluster/types';
 import { isUrlProfile } from '../../core/scan/argv';
+import { STATE, type State } from '../../platform/state';
 import { refLabel, type RunRecord } from './types';
 
-const STATE_KEY = 'kubeCompliance.runs';
 const MAX_RUNS = 200;
 
 /** A run in flight, shown at the top of the view until it ends. */
@@ -27,10 +27,10 @@ export class RunsView implements vscode.TreeDataProvider<Item>, vscode.Disposabl
   readonly onDidChangeTreeData = this.changed.event;
   private readonly active = new Map<string, ActiveRun>();
 
-  constructor(private readonly state: vscode.Memento) {}
+  constructor(private readonly state: State) {}
 
   get runs(): RunRecord[] {
-    return this.state.get<RunRecord[]>(STATE_KEY, []);
+    return this.state.get(STATE.runs, []);
   }
 
   find(id: string): RunRecord | undefined {
@@ -38,12 +38,12 @@ export class RunsView implements vscode.TreeDataProvider<Item>, vscode.Disposabl
   }
 
   async add(run: RunRecord): Promise<void> {
-    await this.state.update(STATE_KEY, [run, ...this.runs.filter((r) => r.id !== run.id)].slice(0, MAX_RUNS));
+    await this.state.update(STATE.runs, [run, ...this.runs.filter((r) => r.id !== run.id)].slice(0, MAX_RUNS));
     this.changed.fire(undefined);
   }
 
   async clear(): Promise<void> {
-    await this.state.update(STATE_KEY, []);
+    await this.state.update(STATE.runs, []);
     this.changed.fire(undefined);
   }
 

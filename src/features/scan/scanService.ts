@@ -7,19 +7,23 @@ import type { ApproachKind, ContainerClassification, ContainerRef } from '../../
 import { APPROACH_LABEL, targetUri } from '../../core/cluster/types';
 import { kubeconfigFiles } from '../../core/kubeconfigFiles';
 import { redact } from '../../core/redact';
-import { parseReport, summarize } from '../../core/results';
 import { MITRE_TRANSPORT, type AuditorInfo } from '../../core/scan/auditor';
 import { buildExecArgs, displayCommand, isUrlProfile } from '../../core/scan/argv';
-import { explainAuditorFailure, mitreNameProblem } from '../../core/scan/auditorFailure';
-import { assessReport, explainExit, type ExitOutcome } from '../../core/scan/exitCodes';
+import { mitreNameProblem } from '../../core/scan/auditorFailure';
+import { interpretRun, taskExitCode } from '../../core/scan/interpretRun';
 import { minimiseKubeconfig, writePrivateKubeconfig, type PrivateKubeconfig } from '../../core/scan/kubeconfig';
 import type { ApproachPlan } from '../../core/scan/types';
+import { Disposable, toDisposable } from '../../core/disposable';
+import { sweepStaleKubeconfigs } from '../../core/scan/kubeconfig';
+import type { Config } from '../../platform/config';
 import type { Log } from '../../platform/log';
+import type { Platform } from '../../services';
+import type { ResultsService } from '../results/resultsService';
 import { AuditorService, type ChefLicenseAnswer } from './auditorService';
 import { ProfilePicker } from './profilePicker';
 import { profileName, RunsView } from './runsView';
 import { AuditorTerminal, TASK_TYPE, type KubeComplianceTaskDefinition, type ProcessOutcome, type ProcessSpec, type RunLifecycle } from './scanTask';
-import { refKey, refLabel, type ProfileChoice, type RunCounts, type RunRecord, type ScanRequest } from './types';
+import { refKey, refLabel, type ProfileChoice, type RunRecord, type ScanRequest } from './types';
 
 export type { ProfileChoice, RunRecord, ScanRequest } from './types';
 
@@ -74,7 +78,7 @@ interface ActiveScan {
  * the results panel. The same machinery serves the explorer's Scan command, tasks.json, authoring re-runs (narrowed
  * `controls`, a shared terminal), scanner identities (`kubeconfigPath`) and helper approaches (`approach`).
  */
-export class ScanService implements vscode.TaskProvider, vscode.Disposable {
+export class ScanService extends Disposable implements vscode.TaskProvider {
   private readonly runningChanged = new vscode.EventEmitter<ContainerRef>();
   /** Fires with the container when a scan of it starts or ends (the explorer shows progress on its node). */
   readonly onDidChangeRunning = this.runningChanged.event;
@@ -87,23 +91,48 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
   private readonly preflights = new Set<ScanPreflight>();
   private readonly credentials = new Set<ScanCredentials>();
   private readonly statusBar: vscode.StatusBarItem;
-  private readonly disposables: vscode.Disposable[] = [];
   private slots = 0;
   /** Temporary kubeconfigs of runs in flight, removed at the latest when the extension shuts down. */
   private readonly liveKubeconfigs = new Set<PrivateKubeconfig>();
   private readonly waiting: Array<() => void> = [];
 
+  private readonly context: vscode.ExtensionContext;
+  private readonly log: Log;
+  private readonly config: Config;
+  readonly auditors: AuditorService;
+  readonly profiles: ProfilePicker;
+  readonly runs: RunsView;
+
   constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly log: Log,
-    readonly auditors: AuditorService,
-    readonly profiles: ProfilePicker,
-    readonly runs: RunsView,
+    p: Platform,
+    private readonly results: ResultsService,
   ) {
-    this.statusBar = vscode.window.createStatusBarItem('kubeCompliance.scanStatus', vscode.StatusBarAlignment.Left, 10);
+    super();
+    this.context = p.extension;
+    this.log = p.log;
+    this.config = p.config;
+    try {
+      const n = sweepStaleKubeconfigs();
+      if (n) this.log.info(`removed ${n} temporary scan kubeconfig folder(s) left by an earlier window`);
+    } catch {
+      // best effort
+    }
+    this.auditors = this.register(new AuditorService(p));
+    this.profiles = new ProfilePicker(p.state, p.log);
+    this.runs = this.register(new RunsView(p.state));
+    this.register(vscode.window.registerTreeDataProvider('kubeCompliance.runs', this.runs));
+    this.statusBar = this.register(vscode.window.createStatusBarItem('kubeCompliance.scanStatus', vscode.StatusBarAlignment.Left, 10));
     this.statusBar.name = 'Kube Compliance scans';
     this.statusBar.command = 'kubeCompliance.runs.focus';
-    this.disposables.push(this.statusBar, this.runningChanged, this.finished, vscode.tasks.registerTaskProvider(TASK_TYPE, this));
+    this.register(this.runningChanged);
+    this.register(this.finished);
+    this.register(vscode.tasks.registerTaskProvider(TASK_TYPE, this));
+    this.register(toDisposable(() => {
+      this.cancelAll();
+      for (const k of this.liveKubeconfigs) k.dispose();
+      this.liveKubeconfigs.clear();
+    }));
+    void this.auditors.discover();
   }
 
   // ------------------------------------------------------------------------------------------- extension points
@@ -134,7 +163,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
    */
   async planFor(target: ContainerClassification, token: vscode.CancellationToken = new vscode.CancellationTokenSource().token): Promise<ApproachPlan> {
     if (!target.approach) throw new Error(`${refLabel(target)} cannot be scanned: ${target.missing ?? target.reason}`);
-    const preferred = vscode.workspace.getConfiguration('kubeCompliance').get<string>('scan.preferredApproach', 'auto');
+    const preferred = this.config.get('scan.preferredApproach');
     const kind: ApproachKind = preferred === 'kubernetes-api' || preferred === 'debug-container' || preferred === 'sidecar' ? preferred : target.approach;
     if (kind === 'kubernetes-api') return identityPlan(target);
     const planner = this.planners.get(kind);
@@ -394,7 +423,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
         });
         let kubeconfigPath = input.kubeconfigPath;
         if (!kubeconfigPath) {
-          const override = vscode.workspace.getConfiguration('kubeCompliance').get<string>('kubeconfig') || undefined;
+          const override = this.config.text('kubeconfig');
           const m = minimiseKubeconfig(kubeconfigFiles(override), input.target.context || undefined);
           kubeconfig = writePrivateKubeconfig(m.yaml);
           this.liveKubeconfigs.add(kubeconfig);
@@ -402,7 +431,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
         } else if (!existsSync(kubeconfigPath)) {
           throw new Error(`The kubeconfig ${kubeconfigPath} for this scan does not exist (has the scanner identity been removed?).`);
         }
-        const sessionMode = vscode.workspace.getConfiguration('kubeCompliance').get<boolean>('transport.sessionMode', false);
+        const sessionMode = this.config.get('transport.sessionMode');
         const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfigPath, TRAIN_K8S_SESSION_MODE: sessionMode ? 'true' : 'false' };
         // the user's own recorded answer only (asked when the auditor is Chef InSpec); never accepted on their behalf
         const license = input.license ?? this.auditors.licenseAnswer();
@@ -416,7 +445,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
       },
       finish: async (outcome: ProcessOutcome) => {
         try {
-          const record = await this.interpret(input, outcome, resultFile, cwd, started);
+          const record = this.interpret(input, outcome, resultFile, cwd, started);
           return this.complete(input, record);
         } catch (err) {
           this.settle(input.id, undefined, err);
@@ -448,7 +477,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     this.settle(input.id, record);
     if (record.reportPath && input.showResults) {
       try {
-        await vscode.commands.executeCommand('kubeCompliance.showResults', { reportPath: record.reportPath, cwd: record.cwd, label: `${refLabel(record.target)} · ${profileName(record.profile)}`, transport: record.transport });
+        await this.results.showResults({ reportPath: record.reportPath, cwd: record.cwd, label: `${refLabel(record.target)} · ${profileName(record.profile)}`, transport: record.transport });
       } catch (err) {
         this.log.warn(`results panel: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -456,8 +485,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     if (input.notify) this.notify(record);
     const lines = [`Kube Compliance: ${record.message}`];
     if (record.reportPath) lines.push(`Report: ${record.reportPath}`);
-    const exitCode = record.outcome === 'cancelled' ? 130 : record.reportPath ? (record.exitCode ?? 0) : record.exitCode && record.exitCode !== 0 && record.exitCode !== 100 && record.exitCode !== 101 ? record.exitCode : 1;
-    return { lines, exitCode };
+    return { lines, exitCode: taskExitCode(record) };
   }
 
   private baseRecord(input: RunInput, started: number) {
@@ -479,44 +507,32 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     };
   }
 
-  /** Exit code + report → what happened, in words. A report that never reached the target is an error. */
-  private async interpret(input: RunInput, o: ProcessOutcome, resultFile: string, cwd: string, started: number): Promise<RunRecord> {
-    const stderrTail = o.stderr.trim() ? redact(o.stderr.trim().split('\n').slice(-12).join('\n')) : undefined;
-    if (stderrTail) this.log.warn(`scan ${input.id} auditor stderr:\n${stderrTail}`);
-    const base = { ...this.baseRecord(input, started), resultFile, cwd, stderrTail, exitCode: o.code };
-    if (o.cancelled) {
-      // this run's own partial file only; earlier reports are separate files and stay untouched
-      rmSync(resultFile, { force: true });
-      return { ...base, outcome: 'cancelled', message: explainExit(o.code, o.signal, true).message + ' Earlier results are kept.' };
-    }
-    if (o.spawnError) return { ...base, outcome: 'error', message: `The auditor ${input.auditor?.path} could not be started: ${o.spawnError}` };
-    const ex = explainExit(o.code, o.signal);
-    let raw: unknown;
-    let rawError: string | undefined;
-    if (existsSync(resultFile)) {
-      try {
-        raw = JSON.parse(readFileSync(resultFile, 'utf8'));
-      } catch (err) {
-        rawError = `The JSON report is not valid JSON (${err instanceof Error ? err.message : String(err)}).`;
-      }
-    }
-    const assessment = raw !== undefined ? assessReport(raw) : undefined;
-    const failure = o.stderr.trim() ? explainAuditorFailure(redact(o.stderr), { target: input.target, transportTarget: input.plan.transportTarget, transport: input.auditor?.transport }) : undefined;
-    const stderrHint = failure ? (failure.kind === 'other' ? ` The auditor said: ${failure.line}` : ` ${failure.explanation} (The auditor said: ${failure.line})`) : '';
-    if (!ex.completed) {
-      const extra = assessment && !assessment.ok ? ` ${assessment.problem}` : '';
-      return { ...base, outcome: ex.outcome, platform: assessment?.platform, message: `${ex.message}${extra}${stderrHint}` };
-    }
-    if (rawError || !assessment) return { ...base, outcome: 'error', message: `${ex.message} But ${rawError ?? `no JSON report was written to ${resultFile}.`}${stderrHint}` };
-    if (!assessment.ok) return { ...base, outcome: 'error', platform: assessment.platform, message: `Exit ${o.code}, but ${lowerFirst(assessment.problem ?? 'the report shows no result.')}${stderrHint}` };
-    let counts: RunCounts;
-    try {
-      const s = summarize(parseReport(raw));
-      counts = { controls: s.controls, passed: s.passed, failed: s.failed, notApplicable: s.notApplicable, notReviewed: s.notReviewed, error: s.profileError, compliance: s.compliance };
-    } catch (err) {
-      return { ...base, outcome: 'error', platform: assessment.platform, message: `The report could not be read: ${err instanceof Error ? err.message : String(err)}` };
-    }
-    return { ...base, outcome: ex.outcome as ExitOutcome, platform: assessment.platform, counts, reportPath: resultFile, message: ex.message };
+  /** Exit code + report → what happened, in words (src/core/scan/interpretRun.ts decides). */
+  private interpret(input: RunInput, o: ProcessOutcome, resultFile: string, cwd: string, started: number): RunRecord {
+    const r = interpretRun({
+      end: o,
+      resultFile,
+      reportText: existsSync(resultFile) ? readFileSync(resultFile, 'utf8') : undefined,
+      auditorPath: input.auditor?.path,
+      target: input.target,
+      transportTarget: input.plan.transportTarget,
+      transport: input.auditor?.transport,
+    });
+    if (r.stderrTail) this.log.warn(`scan ${input.id} auditor stderr:\n${r.stderrTail}`);
+    // this run's own partial file only; earlier reports are separate files and stay untouched
+    if (r.discardReport) rmSync(resultFile, { force: true });
+    return {
+      ...this.baseRecord(input, started),
+      resultFile,
+      cwd,
+      stderrTail: r.stderrTail,
+      exitCode: o.code,
+      outcome: r.outcome,
+      message: r.message,
+      ...(r.platform !== undefined ? { platform: r.platform } : {}),
+      ...(r.counts ? { counts: r.counts } : {}),
+      ...(r.reportPath ? { reportPath: r.reportPath } : {}),
+    };
   }
 
   private notify(r: RunRecord): void {
@@ -535,7 +551,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     void vscode.window.showErrorMessage(`Kube Compliance: ${what} failed. ${r.message}`, ...actions).then(async (c) => {
       if (c === 'Show Log') this.log.show();
       if (c === 'Change Licence Answer') {
-        await this.context.globalState.update('kubeCompliance.chefLicense', undefined);
+        await this.auditors.forgetLicense();
         await this.auditors.ensureLicense().catch(() => undefined);
       }
     });
@@ -558,7 +574,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
   }
 
   private async acquireSlot(token: vscode.CancellationToken): Promise<void> {
-    const limit = Math.max(1, vscode.workspace.getConfiguration('kubeCompliance').get<number>('scan.concurrency', 2));
+    const limit = Math.max(1, this.config.get('scan.concurrency'));
     while (this.slots >= limit) {
       await new Promise<void>((res) => {
         this.waiting.push(res);
@@ -576,7 +592,7 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
 
   /** `kubeCompliance.resultsFolder`, else the workspace storage, else global storage; created when missing. */
   resultsDir(): string {
-    const setting = vscode.workspace.getConfiguration('kubeCompliance').get<string>('resultsFolder')?.trim();
+    const setting = this.config.text('resultsFolder');
     const dir = setting ? this.expandPath(setting) : join((this.context.storageUri ?? this.context.globalStorageUri).fsPath, 'results');
     mkdirSync(dir, { recursive: true });
     return dir;
@@ -598,12 +614,6 @@ export class ScanService implements vscode.TaskProvider, vscode.Disposable {
     return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? (isUrlProfile(profile) ? this.resultsDir() : dirname(profile));
   }
 
-  dispose(): void {
-    this.cancelAll();
-    for (const k of this.liveKubeconfigs) k.dispose();
-    this.liveKubeconfigs.clear();
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
 }
 
 function newRunId(): string {
@@ -614,6 +624,3 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '').replace('T', '-').slice(0, 17);
 }
 
-function lowerFirst(s: string): string {
-  return s ? s[0].toLowerCase() + s.slice(1) : s;
-}

@@ -31,15 +31,8 @@ export interface ScanRequest {
   readonly notify?: boolean;
 }
 
-export interface RunCounts {
-  readonly controls: number;
-  readonly passed: number;
-  readonly failed: number;
-  readonly notApplicable: number;
-  readonly notReviewed: number;
-  readonly error: number;
-  readonly compliance: number;
-}
+export type { RunCounts } from '../../core/scan/interpretRun';
+import type { RunCounts } from '../../core/scan/interpretRun';
 
 /** What one run left behind: persisted in workspaceState and shown in the Scan runs view. */
 export interface RunRecord {
