@@ -14,6 +14,11 @@ export abstract class Disposable implements IDisposable {
     return d;
   }
 
+  /** Registers several at once (in order; released in reverse). */
+  protected registerAll(...ds: IDisposable[]): void {
+    for (const d of ds) this.register(d);
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }

@@ -10,7 +10,7 @@ import { interpretRun, taskExitCode, type RunFacts } from '../../src/core/scan/i
 const FIXTURES = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
 const report = readFileSync(join(FIXTURES, 'reports', 'container-baseline-local.json'), 'utf8');
 const target = { context: 'demo-admin', namespace: 'demo', pod: 'standard-app', container: 'app' };
-const facts = (over: Partial<RunFacts> & { end?: Partial<RunFacts['end']> }): RunFacts => ({
+const facts = (over: Omit<Partial<RunFacts>, 'end'> & { end?: Partial<RunFacts['end']> }): RunFacts => ({
   resultFile: '/results/run.json',
   reportText: undefined,
   auditorPath: '/usr/bin/cinc-auditor',

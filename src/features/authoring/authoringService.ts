@@ -34,7 +34,7 @@ export class AuthoringService extends Disposable {
     this.workspace = this.register(new ProfileWorkspace(ctx.log));
     this.pinned = this.register(new PinnedTarget(ctx.state));
     this.checker = this.register(new ProfileChecker(ctx.log, ctx.config));
-    this.tests = this.register(new AuthoringTests(this.workspace, this.pinned, scanServiceScanner(() => scan), results.feedback, ctx.log));
+    this.tests = this.register(new AuthoringTests(this.workspace, this.pinned, scanServiceScanner(() => scan), results.feedback, ctx.log, () => void this.showPinnedTargetMenu()));
     this.register(this.saveRuns);
     this.register(vscode.workspace.onDidSaveTextDocument((d) => this.onSave(d)));
   }
@@ -75,5 +75,25 @@ export class AuthoringService extends Disposable {
     // the check runs after the re-run, so it does not compete with the auditor the user waits for
     void records.finally(check);
   }
-}
 
+  /** The pinned target's options (Test Explorer, run on save, unpin), or how to pin one. */
+  async showPinnedTargetMenu(): Promise<void> {
+    const t = this.pinned.target;
+    if (!t) {
+      void vscode.window.showInformationMessage('Kube Compliance: no authoring target is pinned. Right-click a container in the Clusters view and choose "Pin as Authoring Target".');
+      return;
+    }
+    const runOnSave = this.ctx.config.get('authoring.runOnSave');
+    type Pick = vscode.QuickPickItem & { run: () => Thenable<unknown> | void };
+    const picks: Pick[] = [
+      { label: '$(beaker) Open the Test Explorer', run: () => vscode.commands.executeCommand('workbench.view.testing.focus') },
+      {
+        label: runOnSave ? '$(circle-slash) Turn off run on save' : '$(sync) Turn on run on save',
+        run: () => this.ctx.config.update('authoring.runOnSave', !runOnSave, vscode.ConfigurationTarget.Workspace),
+      },
+      { label: '$(pinned) Unpin this target', run: () => this.pinned.unpin() },
+    ];
+    const choice = await vscode.window.showQuickPick(picks, { title: `Authoring target: ${targetLabel(t)} (${t.context})`, placeHolder: 'Choose an action' });
+    await choice?.run();
+  }
+}

@@ -1,5 +1,6 @@
 import { dirname, sep } from 'node:path';
 import * as vscode from 'vscode';
+import { Disposable } from '../../core/disposable';
 import { setContext } from '../../platform/commands';
 import { diffControls, ProfileIndex, type ControlChanges, type IndexedProfile, type SourceProblem } from '../../core/profiles';
 import type { Log } from '../../platform/log';
@@ -18,12 +19,11 @@ export interface IndexChange {
  * Publishes the index's own problems (invalid inspec.yml, duplicate control ids, unbalanced control blocks) as
  * diagnostics. Remembers the text of each control file as of its last save, the base of run-on-save's change detection.
  */
-export class ProfileWorkspace implements vscode.Disposable {
+export class ProfileWorkspace extends Disposable {
   readonly index = new ProfileIndex();
   private readonly emitter = new vscode.EventEmitter<IndexChange>();
   readonly onDidChange = this.emitter.event;
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('kube-compliance-profiles');
-  private readonly disposables: vscode.Disposable[] = [];
   /** Text of each control file as last saved or read from disk. */
   private readonly savedText = new Map<string, string>();
   private ready: Promise<void>;
@@ -31,11 +31,12 @@ export class ProfileWorkspace implements vscode.Disposable {
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly log: Log) {
+    super();
     const watcher = vscode.workspace.createFileSystemWatcher('**/{inspec.yml,*.rb}');
     // a deleted folder only reports the folder itself; files written right after their folder was created can be
     // missed by the recursive watcher, so a new folder is searched once
     const folderWatcher = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
-    this.disposables.push(
+    this.registerAll(
       watcher,
       folderWatcher,
       this.diagnostics,
@@ -214,8 +215,8 @@ export class ProfileWorkspace implements vscode.Disposable {
     return this.diagnostics.get(uri) ?? [];
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -22,23 +22,7 @@ export function registerAuthoringCommands(ctx: Platform, service: AuthoringServi
     await service.pinned.unpin();
   });
   registerCommand(ctx, 'kubeCompliance.showPinnedTarget', () => async () => {
-    const t = service.pinned.target;
-    if (!t) {
-      void vscode.window.showInformationMessage('Kube Compliance: no authoring target is pinned. Right-click a container in the Clusters view and choose "Pin as Authoring Target".');
-      return;
-    }
-    const runOnSave = ctx.config.get('authoring.runOnSave');
-    type Pick = vscode.QuickPickItem & { run: () => Thenable<unknown> | void };
-    const picks: Pick[] = [
-      { label: '$(beaker) Open the Test Explorer', run: () => vscode.commands.executeCommand('workbench.view.testing.focus') },
-      {
-        label: runOnSave ? '$(circle-slash) Turn off run on save' : '$(sync) Turn on run on save',
-        run: () => ctx.config.update('authoring.runOnSave', !runOnSave, vscode.ConfigurationTarget.Workspace),
-      },
-      { label: '$(pinned) Unpin this target', run: () => service.pinned.unpin() },
-    ];
-    const choice = await vscode.window.showQuickPick(picks, { title: `Authoring target: ${targetLabel(t)} (${t.context})`, placeHolder: 'Choose an action' });
-    await choice?.run();
+    await service.showPinnedTargetMenu();
   });
   registerCommand(ctx, 'kubeCompliance.checkProfile', () => async (arg?: vscode.Uri) => {
     if (!vscode.workspace.isTrusted) throw new Error('Checking a profile runs its Ruby code in the auditor; trust the workspace first.');

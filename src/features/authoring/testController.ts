@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
+import { Disposable } from '../../core/disposable';
 import type { ContainerClassification } from '../../core/cluster/types';
 import type { ControlBlock, IndexedFile, IndexedProfile } from '../../core/profiles';
 import { mapOutcomes, type TestOutcome } from '../../core/profiles/outcomes';
@@ -84,10 +85,9 @@ const TITLE = /^\s*title\s*\(?\s*(['"])((?:\\.|(?!\1).)*)\1/m;
  * gutter shows run buttons), kept current from the ProfileWorkspace; runs scan the pinned target with `--controls`
  * narrowed to the selected ids and map outcomes to test states, diagnostics and CodeLens.
  */
-export class AuthoringTests implements vscode.Disposable {
+export class AuthoringTests extends Disposable {
   readonly controller: vscode.TestController;
   private readonly data = new WeakMap<vscode.TestItem, ItemData>();
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly inflight = new Set<InFlight>();
   private readonly finished = new vscode.EventEmitter<AuthoringRunRecord>();
   /** Fires when an authoring run has set its test states. */
@@ -103,7 +103,10 @@ export class AuthoringTests implements vscode.Disposable {
     private readonly scan: AuthoringScanner,
     private readonly feedback: EditorFeedback | undefined,
     private readonly log: Log,
+    /** The run profile's gear: the pinned target's options. */
+    configure: () => void,
   ) {
+    super();
     this.controller = vscode.tests.createTestController(CONTROLLER_ID, 'InSpec Profiles');
     this.controller.refreshHandler = async () => {
       await this.workspace.whenReady();
@@ -112,8 +115,8 @@ export class AuthoringTests implements vscode.Disposable {
     const profile = this.controller.createRunProfile('Run on pinned target', vscode.TestRunProfileKind.Run, async (req, token) => {
       await this.runRequest(req, token, 'explorer');
     }, true);
-    profile.configureHandler = () => void vscode.commands.executeCommand('kubeCompliance.showPinnedTarget');
-    this.disposables.push(
+    profile.configureHandler = configure;
+    this.registerAll(
       this.controller,
       profile,
       this.finished,
@@ -422,8 +425,8 @@ export class AuthoringTests implements vscode.Disposable {
     return this.inflight.size > 0;
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const f of this.inflight) f.cts.cancel();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Disposable } from '../../core/disposable';
 import type { Control, ControlStatus, Report, Severity } from '../../core/results';
 import { ReportSources } from './sourceLinks';
 import { transportNoteFor } from './panelData';
@@ -49,21 +50,21 @@ function problemText(c: Control, transport?: TransportInfo): string {
   return `${c.id} ${status} (${c.severity}): ${c.title ?? ''}\n${what}${more}${note ? `\n${note}` : ''}`;
 }
 
-export class EditorFeedback implements vscode.Disposable {
+export class EditorFeedback extends Disposable {
   readonly diagnostics: vscode.DiagnosticCollection;
   private statusById = new Map<string, Control>();
   private label = '';
   private generation = 0;
   private readonly lensEmitter = new vscode.EventEmitter<void>();
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor() {
+    super();
     this.diagnostics = vscode.languages.createDiagnosticCollection('kube-compliance');
     const provider: vscode.CodeLensProvider = {
       onDidChangeCodeLenses: this.lensEmitter.event,
       provideCodeLenses: (doc) => this.lenses(doc),
     };
-    this.disposables.push(
+    this.registerAll(
       this.diagnostics,
       this.lensEmitter,
       vscode.languages.registerCodeLensProvider([{ scheme: 'file', pattern: '**/*.rb' }, { scheme: 'file', language: 'ruby' }], provider),
@@ -185,9 +186,5 @@ export class EditorFeedback implements vscode.Disposable {
   /** Last status of a control id (undefined when the latest run did not include it). */
   statusOf(id: string): ControlStatus | undefined {
     return this.statusById.get(id)?.status;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
