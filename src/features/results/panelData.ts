@@ -1,10 +1,9 @@
 // Turns the core results model into the plain data the panel renders (src/protocol/messages.ts).
 // No vscode import: benchmarks and unit tests use it as is.
 import type { Comparison, Control, Report, Summary } from '../../core/results';
+import { SEVERITIES } from '../../core/results/types';
 import { silentFailureNote, type TransportInfo } from '../../core/scan/auditorFailure';
 import type { ControlStatus, PanelComparison, PanelControl, PanelControlDetail, PanelReport, PanelResult, PanelStatusChange, PanelSummary, Severity } from '../../protocol/messages';
-
-const SEVERITY_NAMES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
 
 function tagText(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -67,7 +66,7 @@ function toPanelControl(c: Control, key: number): PanelControl {
 
 export function toPanelSummary(report: Report, summary: Summary): PanelSummary {
   const failedBySeverity = Object.fromEntries(
-    SEVERITY_NAMES.map((s) => [s, summary.statusBySeverity.Failed[s] + summary.statusBySeverity['Profile Error'][s]]),
+    SEVERITIES.map((s) => [s, summary.statusBySeverity.Failed[s] + summary.statusBySeverity['Profile Error'][s]]),
   ) as Record<Severity, number>;
   const platform = [report.platform.name, report.platform.release].filter(Boolean).join(' ');
   return {
