@@ -354,7 +354,7 @@ export function groupWorkloads(namespace: string, pods: PodSummary[], lists: Wor
 // the model over a client
 
 /** The workload lists of a namespace, in request order; paths from the kind table. */
-const WORKLOAD_LISTS: Array<[keyof WorkloadLists, Exclude<WorkloadKind, 'Pod'>]> = [
+export const WORKLOAD_LISTS: Array<[keyof WorkloadLists, Exclude<WorkloadKind, 'Pod'>]> = [
   ['deployments', 'Deployment'],
   ['replicaSets', 'ReplicaSet'],
   ['statefulSets', 'StatefulSet'],
