@@ -10,9 +10,11 @@ import {
   type PanelControlDetail,
   type PanelFilter,
   type PanelPersistedState,
+  type PanelRequests,
   type PanelToHost,
   type RenderedCommand,
 } from '../../protocol/messages';
+import { RpcEndpoint } from '../../protocol/rpc';
 import type { LoadedReport, ComparedReports } from './loader';
 import { toPanelDetail } from './panelData';
 
@@ -64,8 +66,8 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 export class ResultsView implements vscode.Disposable {
   private ready = false;
   private queue: HostToPanel[] = [];
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  /** Requests both ways: the panel's `openSource`/`getDetail`, the host's `inspect`. */
+  private readonly rpc: RpcEndpoint<HostRequests, PanelRequests>;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly renderedEmitter = new vscode.EventEmitter<RenderedCommand>();
   /** Fires after each render in the panel (what, how long): tests and benchmarks wait on it. */
@@ -85,6 +87,13 @@ export class ResultsView implements vscode.Disposable {
     private readonly host: ResultsViewHost,
     private readonly log: { warn(m: string): void; info(m: string): void },
   ) {
+    this.rpc = new RpcEndpoint<HostRequests, PanelRequests>((m) => void this.post(m), {
+      peer: 'the results panel',
+      timeoutMs: 10000,
+      onHandlerError: (method, error) => this.log.warn(`results panel: ${method} failed: ${error}`),
+    });
+    this.rpc.handle('getDetail', ({ key }) => this.detail(key));
+    this.rpc.handle('openSource', ({ key, resultIndex, preserveFocus }) => this.host.openSource(this, key, resultIndex, preserveFocus));
     webview.options = webviewOptions(extensionUri);
     webview.html = panelHtml(webview, extensionUri);
     this.disposables.push(
@@ -123,28 +132,10 @@ export class ResultsView implements vscode.Disposable {
       case 'showCode':
         await this.host.showCode(this, msg.key);
         return undefined;
-      case 'reply': {
-        const p = this.pending.get(msg.id);
-        if (!p) return undefined;
-        this.pending.delete(msg.id);
-        clearTimeout(p.timer);
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(new Error(msg.error));
-        return undefined;
-      }
-      case 'request': {
-        try {
-          const result =
-            msg.method === 'getDetail' ? this.detail(msg.params.key) : await this.host.openSource(this, msg.params.key, msg.params.resultIndex, msg.params.preserveFocus);
-          void this.post({ type: 'reply', id: msg.id, ok: true, result });
-          return result;
-        } catch (err) {
-          const error = err instanceof Error ? err.message : String(err);
-          this.log.warn(`results panel: ${msg.method} failed: ${error}`);
-          void this.post({ type: 'reply', id: msg.id, ok: false, error });
-          return undefined;
-        }
-      }
+      case 'reply':
+      case 'request':
+        // a request's result (undefined when it failed), as the reply the panel gets
+        return this.rpc.receive(msg);
     }
   }
 
@@ -218,15 +209,7 @@ export class ResultsView implements vscode.Disposable {
 
   /** Asks the panel something (e.g. `inspect`: what it shows). Rejects after `timeoutMs`. */
   request<M extends keyof HostRequests>(method: M, params: HostRequests[M]['params'], timeoutMs = 10000): Promise<HostRequests[M]['result']> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`the results panel did not answer '${method}' within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      void this.post({ type: 'request', id, method, params });
-    });
+    return this.rpc.request(method, params, timeoutMs);
   }
 
   /** Resolves with the next `rendered` message matching `phase` (or any phase). */
@@ -246,11 +229,7 @@ export class ResultsView implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new Error('the results panel was closed'));
-    }
-    this.pending.clear();
+    this.rpc.dispose('the results panel was closed');
     for (const d of this.disposables) d.dispose();
   }
 }
