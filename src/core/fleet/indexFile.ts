@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { DEFAULT_MAX_REPORT_BYTES, isReportError, parseReport, type Report } from '../results';
-import { FLEET_INDEX_KIND, FLEET_INDEX_VERSION, FleetIndexError, parseFleetIndex, type FleetIndex, type FleetIndexItem } from './indexFormat';
+import { DEFAULT_MAX_REPORT_BYTES, isReportError, parseReport } from '../results';
+import { FLEET_INDEX_KIND, FLEET_INDEX_VERSION, FleetIndexError, parseFleetIndex, type FleetIndex, type FleetIndexItem, type LoadedReport } from './indexFormat';
 
 /** The conventional name of the index in a run's folder. */
 export const FLEET_INDEX_FILE = 'fleet-index.json';
@@ -134,9 +134,6 @@ export function resolveReportPath(indexPath: string, item: FleetIndexItem): stri
   if (!item.reportPath) return undefined;
   return isAbsolute(item.reportPath) ? item.reportPath : resolve(dirname(indexPath), item.reportPath);
 }
-
-/** An item's report, or why it could not be read. */
-export type LoadedReport = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly error: string };
 
 /**
  * Reads the reports of an index's done items, each file once (followers share their primary's report). A missing

@@ -23,6 +23,7 @@
  */
 import { WORKLOAD_KINDS, type WorkloadKind } from '../cluster/model';
 import type { ApproachKind } from '../cluster/types';
+import type { Report } from '../results';
 import { DEDUPE_MODES, type DedupeMode } from './dedupe';
 import type { ProfileKind } from './hash';
 import type { ItemState } from './scheduler';
@@ -73,6 +74,9 @@ export class FleetIndexError extends Error {
     super(path ? `${path}: ${message}` : message);
   }
 }
+
+/** An item's report as read from disk, or why it could not be used. */
+export type LoadedReport = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly error: string };
 
 /** `CONTEXT/NS/POD/CONTAINER`: an item's identity within an index. */
 export function itemKey(i: Pick<FleetIndexItem, 'context' | 'namespace' | 'pod' | 'container'>): string {
