@@ -12,7 +12,7 @@
 // Prints `results-2k: parse N ms, first render M ms, filter K ms`, then details. Goal: parse + first render < 1.5 s,
 // filter < 50 ms.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,7 +75,10 @@ const ms = (n: number): string => n.toFixed(n < 10 ? 1 : 0);
 
 function ensureWebviewBundle(): { path: string; note: string } {
   const bundle = join(root, 'dist', 'webview.js');
-  const sources = ['webview/main.ts', 'webview/viewModel.ts', 'src/protocol/messages.ts'].map((f) => join(root, f)).filter(existsSync);
+  // every source of the panel bundle: the webview app (components, store…) and the protocol both sides import
+  const sources = [...readdirSync(join(root, 'webview'), { recursive: true, encoding: 'utf8' }).map((f) => join('webview', f)), ...readdirSync(join(root, 'src', 'protocol')).map((f) => join('src', 'protocol', f))]
+    .filter((f) => /\.(ts|css)$/.test(f))
+    .map((f) => join(root, f));
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest) return { path: bundle, note: 'dist/webview.js' };
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
