@@ -9,9 +9,12 @@
  * together (the explorer does not read node architectures).
  */
 import type { ApproachKind } from '../cluster/types';
-import { isScannableTarget, type FleetTarget } from './targets';
+import type { FleetTarget } from './targets';
 
 export type DedupeMode = 'image' | 'none';
+
+// (targets.ts's isScannableTarget, inlined: this module imports only types, so the index reader stays small)
+const isScannableTarget = (t: FleetTarget): boolean => t.approach !== undefined;
 export const DEDUPE_MODES: readonly DedupeMode[] = ['image', 'none'];
 
 /** One auditor run: the container actually scanned and the containers that receive its result. */
