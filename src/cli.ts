@@ -1,5 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { compareFleets, fleetThreshold, type FleetSide } from './core/fleet/compare';
+import { fleetCompareMarkdown, fleetCompareText, fleetSummaryJson, fleetSummaryMarkdown, fleetSummaryText } from './core/fleet/format';
+import { loadFleetReports, resolveReportPath } from './core/fleet/indexFile';
+import { FleetIndexError, isFleetIndexData, parseFleetIndex } from './core/fleet/indexFormat';
+import { buildRollup } from './core/fleet/rollup';
 import {
   evaluateThreshold,
   compareReports,
@@ -31,6 +36,7 @@ const USAGE = `Usage:
 
 REPORT is an InSpec / CINC Auditor JSON report (exec JSON, HDF), e.g. from
   cinc-auditor exec PROFILE -t 'k8s-container://NS/POD/CONTAINER?namespace=NS' --reporter json:REPORT
+or a fleet index (fleet-index.json: one report per container of a fleet scan).
 Use - to read a report from standard input.
 
 summary    counts controls as Heimdall does (Passed, Failed, Not Applicable, Not Reviewed,
@@ -42,6 +48,12 @@ threshold  checks a SAF CLI threshold file (saf validate threshold semantics, e.
            Exit 0 when every rule is met, 1 listing each unmet rule.
 compare    what changed between two runs: new failures, fixed, other status changes,
            added and removed controls, result-level changes, compliance delta.
+
+With a fleet index: summary rolls the containers' reports up (cluster, namespace,
+workload, container) and names the most failed controls; threshold requires every
+container to meet every rule (a container that was to be scanned but has no report
+fails the gate; one that cannot be scanned is listed); compare takes two indexes and
+compares them container by container (matched by namespace, workload and container).
 
 Exit codes: 0 ok, 1 thresholds not met, 2 usage error, 3 unreadable or invalid input.`;
 
@@ -100,14 +112,45 @@ function readInput(file: string, what: string): string {
   }
 }
 
-function loadReport(file: string): Report {
+type Input = { kind: 'report'; report: Report } | { kind: 'fleet'; side: FleetSide; indexPath: string; reportErrors: string[] };
+
+/** A report or a fleet index, told apart by the index's `kind`; a fleet's reports are read too. */
+function loadInput(file: string): Input {
   const text = readInput(file, 'report');
+  const name = file === '-' ? 'standard input' : file;
+  let data: unknown;
   try {
-    return parseReport(text);
+    data = text.length > DEFAULT_MAX_REPORT_BYTES ? undefined : JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    data = undefined; // parseReport says what is wrong and where
+  }
+  if (isFleetIndexData(data)) {
+    try {
+      return { kind: 'fleet', side: { index: parseFleetIndex(data), reportOf: () => undefined }, indexPath: file === '-' ? join(process.cwd(), 'stdin.json') : resolve(file), reportErrors: [] };
+    } catch (e) {
+      if (e instanceof FleetIndexError) throw new InputError(`${name} is not a usable fleet index: ${e.message}`);
+      throw e;
+    }
+  }
+  try {
+    return { kind: 'report', report: parseReport(data ?? text) };
   } catch (e) {
-    if (isReportError(e)) throw new InputError(`${file === '-' ? 'standard input' : file} is not a usable report: ${e.message}`);
+    if (isReportError(e)) throw new InputError(`${name} is not a usable report: ${e.message}`);
     throw e;
   }
+}
+
+/** Reads the reports a fleet index points at (each once); unusable ones are noted, never fatal. */
+async function withReports(input: Input & { kind: 'fleet' }): Promise<Input & { kind: 'fleet' }> {
+  const loaded = await loadFleetReports(input.indexPath, input.side.index);
+  const reportErrors = [...loaded.values()].flatMap((r) => (r.ok ? [] : [r.error]));
+  return { ...input, side: { index: input.side.index, reportOf: (item) => loaded.get(resolveReportPath(input.indexPath, item) ?? '') }, reportErrors };
+}
+
+function fleetNotes(input: Input & { kind: 'fleet' }, err: (s: string) => void): void {
+  const name = input.indexPath;
+  if (!input.side.index.complete) err(`note: ${name}: the fleet run did not finish (the index is not marked complete)\n`);
+  for (const e of input.reportErrors) err(`note: ${e}\n`);
 }
 
 function format(p: Parsed, allowed: readonly string[]): string {
@@ -159,7 +202,7 @@ function compareText(c: Comparison): string {
   return `${lines.join('\n')}\n`;
 }
 
-function run(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+async function run(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     out(`${USAGE}\n`);
@@ -176,7 +219,16 @@ function run(argv: string[], out: (s: string) => void, err: (s: string) => void)
       onlyOptions(p, ['format'], 'summary');
       const f = format(p, ['text', 'json', 'markdown']);
       if (p.positional.length !== 1) throw new UsageError(`summary takes one REPORT, got ${p.positional.length}`);
-      const report = loadReport(p.positional[0]);
+      const input = loadInput(p.positional[0]);
+      if (input.kind === 'fleet') {
+        const fleet = await withReports(input);
+        const r = buildRollup(fleet.side.index, fleet.side.reportOf);
+        const idx = fleet.side.index;
+        out(f === 'json' ? `${JSON.stringify(fleetSummaryJson(r))}\n` : f === 'markdown' ? fleetSummaryMarkdown(idx, r) : fleetSummaryText(idx, r));
+        fleetNotes(fleet, err);
+        return 0;
+      }
+      const report = input.report;
       const s = summarize(report);
       out(f === 'json' ? `${JSON.stringify(summaryJson(s))}\n` : f === 'markdown' ? toMarkdownSummary(report) : summaryText(report, s));
       for (const w of report.warnings) err(`note: ${w}\n`);
@@ -195,7 +247,9 @@ function run(argv: string[], out: (s: string) => void, err: (s: string) => void)
         if (e instanceof ThresholdError) throw new InputError(`${file ?? '--inline'}: ${e.message}`);
         throw e;
       }
-      const report = loadReport(p.positional[0]);
+      const input = loadInput(p.positional[0]);
+      if (input.kind === 'fleet') return fleetGate(await withReports(input), thresholds, file ?? '--inline', out, err);
+      const report = input.report;
       let result;
       try {
         result = evaluateThreshold(report, thresholds);
@@ -218,7 +272,17 @@ function run(argv: string[], out: (s: string) => void, err: (s: string) => void)
       const f = format(p, ['text', 'json', 'markdown']);
       if (p.positional.length !== 2) throw new UsageError(`compare takes OLD_REPORT and NEW_REPORT, got ${p.positional.length} file(s)`);
       if (p.positional[0] === '-' && p.positional[1] === '-') throw new UsageError('only one report can come from standard input');
-      const c = compareReports(loadReport(p.positional[0]), loadReport(p.positional[1]));
+      const [a, b] = [loadInput(p.positional[0]), loadInput(p.positional[1])];
+      if (a.kind === 'fleet' || b.kind === 'fleet') {
+        if (a.kind !== 'fleet' || b.kind !== 'fleet') throw new UsageError('compare takes two reports or two fleet indexes, not one of each');
+        const [x, y] = [await withReports(a), await withReports(b)];
+        const c = compareFleets(x.side, y.side);
+        out(f === 'json' ? `${JSON.stringify(c)}\n` : f === 'markdown' ? fleetCompareMarkdown(c) : fleetCompareText(c));
+        fleetNotes(x, err);
+        fleetNotes(y, err);
+        return 0;
+      }
+      const c = compareReports(a.report, b.report);
       out(f === 'json' ? `${JSON.stringify(c)}\n` : f === 'markdown' ? toMarkdownComparison(c) : compareText(c));
       return 0;
     }
@@ -227,11 +291,35 @@ function run(argv: string[], out: (s: string) => void, err: (s: string) => void)
   }
 }
 
-function main(argv: string[]): number {
+/** threshold over a fleet: every container with a report must meet every rule (see `fleetThreshold`). */
+function fleetGate(input: Input & { kind: 'fleet' }, thresholds: Record<string, unknown>, source: string, out: (s: string) => void, err: (s: string) => void): number {
+  let g;
+  try {
+    g = fleetThreshold(input.side.index, input.side.reportOf, thresholds);
+  } catch (e) {
+    if (e instanceof ThresholdError) throw new InputError(`${source}: ${e.message}`);
+    throw e;
+  }
+  for (const k of g.unknownKeys) err(`warning: unknown threshold key "${k}" ignored${unknownKeyHint(k)}\n`);
+  const evaluated = g.containers.filter((c) => c.result).length;
+  if (evaluated > 0 && g.checked === 0) throw new InputError(`${source}: no threshold rule recognised, so nothing would be checked (keys such as compliance.min, failed.total.max, error.critical.max)`);
+  fleetNotes(input, err);
+  for (const s of g.skipped) err(`note: not scannable, not checked: ${s}\n`);
+  const rules = `${g.checked} threshold rule${g.checked === 1 ? '' : 's'}`;
+  if (g.met) {
+    out(`All ${rules} met by each of ${evaluated} container${evaluated === 1 ? '' : 's'}${g.skipped.length ? ` (${g.skipped.length} not scannable)` : ''}.\n`);
+    return 0;
+  }
+  const failing = g.containers.filter((c) => c.problem || (c.result && !c.result.met)).length;
+  err(`${failing} of ${g.containers.length - g.skipped.length} containers do not meet the thresholds (${rules} each):\n${g.violations.map((v) => `  ${v}\n`).join('')}`);
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
   const out = (s: string): void => void process.stdout.write(s);
   const err = (s: string): void => void process.stderr.write(s);
   try {
-    return run(argv, out, err);
+    return await run(argv, out, err);
   } catch (e) {
     if (e instanceof UsageError) {
       err(`kube-compliance: ${e.message}\n\n${USAGE}\n`);
@@ -249,4 +337,4 @@ function main(argv: string[]): number {
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
 });
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
+import { fixtureIndexData } from './fleetFixture';
 
 // The CLI as a real process: node --import tsx src/cli.ts … (what dist/cli.js is bundled from).
 const root = join(__dirname, '..', '..');
@@ -121,4 +122,112 @@ test('unreadable and malformed files: exit 3 with a clear message, nothing on st
   const missingYaml = cli(['threshold', join(reports, 'triple-overlay.json'), '--file', join(tmp, 'none.yml')]);
   assert.equal(missingYaml.code, 3);
   assert.match(missingYaml.stderr, /cannot read the threshold file .*none\.yml: no such file/);
+});
+
+// ---- fleet indexes (src/core/fleet): the same commands over one report per container
+
+type IndexData = { items: Array<Record<string, unknown>> } & Record<string, unknown>;
+const fleetIndex = (name: string, data: IndexData): string => file(name, JSON.stringify(data, null, 2));
+const fixtureFleet = (o: Parameters<typeof fixtureIndexData>[1] = {}) => fixtureIndexData(reports, o) as IndexData;
+
+test('summary of a fleet index: the rollup as JSON, text and Markdown; a missing report is a note, not a failure', () => {
+  const idx = fleetIndex('fleet.json', fixtureFleet());
+  const j = cli(['summary', idx, '--format', 'json']);
+  assert.equal(j.code, 0, j.stderr);
+  assert.equal(j.stdout.trim().split('\n').length, 1);
+  const o = JSON.parse(j.stdout);
+  assert.deepEqual(
+    [o.fleet, o.controls, o.passed, o.failed, o.notApplicable, o.notReviewed, o.profileError, o.compliance],
+    [true, 26, 13, 7, 3, 1, 2, 57],
+  );
+  assert.deepEqual(o.containers, { total: 7, reported: 4, queued: 0, running: 0, done: 5, failed: 1, skipped: 1, cancelled: 0 });
+  assert.deepEqual(o.failingControls[0], { id: 'fs-04', key: 'container-baseline::fs-04', severity: 'critical', failedIn: ['demo/web-a/app', 'demo/web-b/app', 'demo/standard-app/app'] });
+  const web = o.clusters[0].children[0].children[0];
+  assert.deepEqual([web.name, web.compliance, web.containers, web.children[1].scannedAs], ['Deployment/web', 67, 3, 'demo/web-a/app']);
+  assert.match(j.stderr, /note: the report \/nonexistent\/kc\/api-1\.json does not exist/);
+  const t = cli(['summary', idx]);
+  assert.equal(t.code, 0);
+  assert.match(t.stdout, /Compliance 57% \(13 passed of 23 counted over 4 containers with a report; Not Applicable excluded\)/);
+  assert.match(t.stdout, /Containers: done 5 · failed 1 · skipped 1/);
+  assert.match(t.stdout, /\n {4}Deployment\/web {2}67% {2}P 12 · F 4 · NA 2 · NR 0 · PE 2 {2}done 2 · failed 1\n/);
+  assert.match(t.stdout, /\n {6}web-b\/app {2}67% .* scanned as demo\/web-a\/app\n/);
+  assert.match(t.stdout, /\n {6}web-c\/app {2}— .* failed: pods "web-c" not found\n/);
+  assert.match(t.stdout, /fs-04 \(critical\) fails in 3 of 4: demo\/web-a\/app, demo\/web-b\/app, demo\/standard-app\/app/);
+  const md = cli(['summary', idx, '--format', 'markdown']);
+  assert.match(md.stdout, /^## Fleet compliance: 57%/);
+  assert.match(md.stdout, /\| workload \| (&nbsp;){4}Deployment\/web \| 67% \| 12 \| 4 \| 2 \| 0 \| 2 \| done 2 · failed 1 \|/);
+});
+
+test('a fleet folder can be moved: report paths are relative to the index; standard input reads them from the working directory', () => {
+  const dir = join(tmp, 'moved-run');
+  mkdirSync(join(dir, 'reports', 'demo', 'web-a'), { recursive: true });
+  copyFileSync(join(reports, 'container-baseline-local.json'), join(dir, 'reports', 'demo', 'web-a', 'app.json'));
+  const data = fixtureFleet();
+  data.items = data.items.filter((i) => i.pod === 'web-a' || i.pod === 'web-b' || i.pod === 'win').map((i) => (i.reportPath ? { ...i, reportPath: 'reports/demo/web-a/app.json' } : i));
+  writeFileSync(join(dir, 'fleet-index.json'), JSON.stringify(data));
+  const o = JSON.parse(cli(['summary', join(dir, 'fleet-index.json'), '--format', 'json']).stdout);
+  assert.deepEqual([o.compliance, o.containers.reported], [67, 2]);
+  // from standard input, relative report paths are relative to the working directory (the CLI runs in the repository root)
+  const fromStdin = { ...data, items: data.items.map((i) => (i.reportPath ? { ...i, reportPath: relative(root, join(dir, String(i.reportPath))) } : i)) };
+  const r = cli(['threshold', '-', '--inline', '{"compliance.min":60}'], JSON.stringify(fromStdin));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'All 1 threshold rule met by each of 2 containers (1 not scannable).\n');
+  assert.match(r.stderr, /note: not scannable, not checked: demo\/win\/app: Not scannable: Windows container/);
+});
+
+test('threshold on a fleet index: every container must meet every rule; one not scanned fails the gate', () => {
+  const idx = fleetIndex('fleet-gate.json', fixtureFleet());
+  const r = cli(['threshold', idx, '--inline', '{"compliance.min":60,"failed.critical.max":0}']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /6 of 6 containers do not meet the thresholds \(2 threshold rules each\):/);
+  assert.match(r.stderr, /demo\/web-a\/app: failed\.critical\.max: the number of critical-severity Failed controls is 1, above the maximum of 0/);
+  assert.match(r.stderr, /demo\/web-b\/app: failed\.critical\.max: .* is 1/, 'a deduplicated container is held to the rules with the report that covers it');
+  assert.match(r.stderr, /demo\/web-c\/app: not scanned \(failed: pods "web-c" not found\)/);
+  assert.match(r.stderr, /demo\/standard-app\/app: compliance\.min: compliance is 0%, below the minimum of 60%/);
+  assert.match(r.stderr, /shop\/api-0\/app: compliance\.min: compliance is 33%/);
+  assert.match(r.stderr, /shop\/api-1\/app: its report cannot be used: the report \/nonexistent\/kc\/api-1\.json does not exist/);
+  assert.doesNotMatch(r.stderr, /^ +demo\/win\/app: /m, 'a container that cannot be scanned does not fail the gate');
+  const none = cli(['threshold', idx, '--inline', '{"errors.total.max":0}']);
+  assert.equal(none.code, 3);
+  assert.match(none.stderr, /no threshold rule recognised/);
+  const data = fixtureFleet();
+  data.items = data.items.filter((i) => i.outcome !== 'done');
+  const nothing = cli(['threshold', fleetIndex('fleet-empty.json', data), '--inline', '{"compliance.min":0}']);
+  assert.equal(nothing.code, 1);
+  assert.match(nothing.stderr, /no container of the fleet has a usable report, so nothing was checked/);
+});
+
+test('compare two fleet indexes: containers matched by workload across pod renames, added and removed listed', () => {
+  const older = fixtureFleet({ reportFor: { 'api-0': 'k8s-ubuntu-stig-train-v1' } });
+  const newer = fixtureFleet({ reportFor: { 'api-0': 'k8s-ubuntu-stig-train-v2' } });
+  newer.items = newer.items
+    .filter((i) => i.pod !== 'standard-app')
+    .map((i) => (i.pod === 'web-a' ? { ...i, pod: 'web-x' } : i.pod === 'web-b' ? { ...i, pod: 'web-y', scannedAs: 'demo/web-x/app' } : i));
+  newer.items.push({ ...newer.items[0], workload: { kind: 'DaemonSet', name: 'agent' }, pod: 'agent-q' });
+  const args = ['compare', fleetIndex('old-fleet.json', older), fleetIndex('new-fleet.json', newer)];
+  const t = cli(args);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /6 containers compared, 1 added, 1 removed; 8 new failures, 0 fixed, 2 other status changes/);
+  assert.match(t.stdout, /demo\/Deployment\/web\/app \(web-a → web-x\): 67% → 67%, 0 new failures, 0 fixed/);
+  assert.match(t.stdout, /shop\/StatefulSet\/api\/app \(api-0\): 38% → 28%, 8 new failures, 0 fixed \[/);
+  assert.match(t.stdout, /demo\/Deployment\/web\/app \(web-c\): not compared — older run: failed: pods "web-c" not found; newer run: failed/);
+  assert.match(t.stdout, /Added:\n {2}demo\/DaemonSet\/agent\/app \(agent-q\) 67%/);
+  assert.match(t.stdout, /Removed:\n {2}demo\/Pod\/standard-app\/app \(standard-app\) 0%/);
+  const j = JSON.parse(cli([...args, '--format', 'json']).stdout);
+  assert.deepEqual([j.totals.newFailures, j.added.length, j.removed.length, j.profileChanged], [8, 1, 1, false]);
+  assert.match(cli([...args, '--format', 'markdown']).stdout, /\| shop\/StatefulSet\/api\/app \| api-0 \| 38% → 28% \|/);
+  const mixed = cli(['compare', args[1], join(reports, 'container-baseline-local.json')]);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /compare takes two reports or two fleet indexes, not one of each/);
+});
+
+test('an invalid fleet index: exit 3 naming the file, the field and what is wrong', () => {
+  const data = fixtureFleet();
+  data.items[2] = { ...data.items[2], outcome: 'ok' };
+  const r = cli(['summary', fleetIndex('bad-fleet.json', data)]);
+  assert.equal(r.code, 3);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /bad-fleet\.json is not a usable fleet index: items\[2\]\.outcome: expected one of queued, running, done, failed, skipped, cancelled, got "ok"/);
+  const newer = cli(['summary', fleetIndex('v2-fleet.json', { ...fixtureFleet(), schemaVersion: 2 })]);
+  assert.match(newer.stderr, /schemaVersion: the index was written with schema 2 by a newer Kube Compliance/);
 });
