@@ -4,6 +4,8 @@ import { registerAccessCommands } from './features/access/register';
 import { AuthoringService } from './features/authoring/authoringService';
 import { registerAuthoringCommands } from './features/authoring/register';
 import { ExplorerService } from './features/explorer/explorerService';
+import { FleetService } from './features/fleet/fleetService';
+import { registerFleetCommands } from './features/fleet/register';
 import { registerExplorerCommands } from './features/explorer/register';
 import { registerResultsCommands } from './features/results/register';
 import { ResultsService } from './features/results/resultsService';
@@ -46,6 +48,9 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   registerAccessCommands(platform, access);
   const authoring = own(new AuthoringService(platform, scan, results));
   registerAuthoringCommands(platform, authoring);
+  const fleet = own(new FleetService(platform, explorer, scan, shellless));
+  fleet.panel.setReportOpener((reportPath, label) => results.showResults({ reportPath, label }));
+  registerFleetCommands(platform, fleet, () => explorer.activeContext());
 
   registerCommand(platform, 'kubeCompliance.showLog', () => () => {
     log.show();
@@ -53,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   });
 
   log.info('Kube Compliance activated');
-  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring };
+  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet };
 }
 
 export function deactivate(): void {

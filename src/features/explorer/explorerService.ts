@@ -26,7 +26,7 @@ export class ExplorerService extends Disposable {
     this.pool = new ClusterPool(this.settings());
     this.register(toDisposable(() => this.pool.dispose()));
     this.provider = this.register(new ClustersTreeProvider(this.pool, p.state, p.log));
-    this.treeView = this.register(vscode.window.createTreeView('kubeCompliance.clusters', { treeDataProvider: this.provider, showCollapseAll: true }));
+    this.treeView = this.register(vscode.window.createTreeView('kubeCompliance.clusters', { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }));
     this.register(this.treeView.onDidCollapseElement((e) => this.provider.collapsed(e.element)));
     this.updateKubeconfigKey();
     this.register(

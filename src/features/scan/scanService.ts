@@ -55,6 +55,7 @@ interface RunInput {
   readonly choice: ProfileChoice;
   readonly controls?: readonly string[];
   readonly kubeconfigPath?: string;
+  readonly resultFile?: string;
   readonly terminalKey?: string;
   readonly showResults: boolean;
   readonly notify: boolean;
@@ -229,6 +230,7 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
       controls: request.controls,
       kubeconfigPath,
       terminalKey: request.terminalKey,
+      resultFile: request.resultFile,
       showResults: request.showResults !== false,
       notify: request.notify !== false,
       auditor,
@@ -410,7 +412,7 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
           if (refused) throw new Error(refused);
         }
         cwd = this.cwdFor(input.choice.profile);
-        resultFile = join(this.resultsDir(), `${stamp()}-${input.target.namespace}-${input.target.pod}-${input.target.container}-${input.id.slice(-6)}.json`);
+        resultFile = input.resultFile ?? join(this.resultsDir(), `${stamp()}-${input.target.namespace}-${input.target.pod}-${input.target.container}-${input.id.slice(-6)}.json`);
         const args = buildExecArgs({
           profile: input.choice.profile,
           target: input.plan.transportTarget,

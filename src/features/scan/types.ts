@@ -29,6 +29,8 @@ export interface ScanRequest {
   readonly showResults?: boolean;
   /** Show a notification when the run ends (default true). */
   readonly notify?: boolean;
+  /** Where the auditor writes its JSON report (fleet runs); default: a new file in the results folder. */
+  readonly resultFile?: string;
 }
 
 export type { RunCounts } from '../../core/scan/interpretRun';

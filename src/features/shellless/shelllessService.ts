@@ -37,6 +37,8 @@ function readable(obj: Record<string, unknown>): string {
 export class ShelllessService extends Disposable {
   private readonly docs: ReadOnlyDocuments;
   private readonly changes: PodChange[] = [];
+  /** Pods the user approved as a batch for one fleet run (`NS/POD:approach`), so each is not asked again. */
+  private readonly approved = new Set<string>();
   /** Containers of each pod scanned through its sidecar in this window (the sidecar serves one sibling at a time). */
   private readonly sidecarTargets = new Map<string, Set<string>>();
 
@@ -74,10 +76,25 @@ export class ShelllessService extends Disposable {
     await this.p.state.update(STATE.shelllessConsents, undefined);
   }
 
+  /**
+   * Approves changing these pods for the duration of a fleet run (the user answered one question listing them all);
+   * dispose to end the approval.
+   */
+  approveForRun(pods: ReadonlyArray<{ readonly namespace: string; readonly pod: string; readonly approach: string }>): { dispose(): void } {
+    const keys = pods.map((x) => `${x.namespace}/${x.pod}:${x.approach}`);
+    for (const k of keys) this.approved.add(k);
+    return { dispose: () => keys.forEach((k) => this.approved.delete(k)) };
+  }
+
   /** Asks once per pod (UID) and approach; the answer "yes" is remembered. */
   private readonly confirm = async (change: PodChange): Promise<boolean> => {
     const { log, confirmations } = this.p;
     const key = `${change.podUid || `${change.namespace}/${change.pod}`}:${change.approach}`;
+    if (this.approved.has(`${change.namespace}/${change.pod}:${change.approach}`)) {
+      log.info(`shell-less: ${change.namespace}/${change.pod} was approved with the fleet run's question: ${change.summary}`);
+      await this.remember(key);
+      return true;
+    }
     if (this.consents().has(key)) {
       log.info(`shell-less: ${change.namespace}/${change.pod} was already approved for the ${APPROACH_LABEL[change.approach]} approach: ${change.summary}`);
       return true;

@@ -1,0 +1,67 @@
+import * as vscode from 'vscode';
+import type { FleetSelection } from '../../core/fleet/targets';
+import type { ExplorerNode } from '../explorer/nodes';
+import { nodeArg } from '../../platform/commandArgs';
+import { registerCommand } from '../../platform/commands';
+import type { Platform } from '../../services';
+import type { FleetService } from './fleetService';
+
+/** Fleet commands: Scan Namespace…, Scan Workload…, Scan Selected, Cancel Fleet Scan, Open Fleet Report…. */
+export function registerFleetCommands(p: Platform, fleet: FleetService, activeContext: () => string | undefined): void {
+  registerCommand(p, 'kubeCompliance.scanNamespace', () => async (arg?: unknown) => {
+    const node = nodeArg(arg);
+    if (!node || !('namespace' in node)) {
+      void vscode.window.showInformationMessage('Kube Compliance: choose "Scan Namespace…" on a namespace in the Clusters view.');
+      return undefined;
+    }
+    return fleet.run({ kind: 'namespace', namespace: node.namespace }, node.context);
+  });
+
+  registerCommand(p, 'kubeCompliance.scanWorkload', () => async (arg?: unknown) => {
+    const node = nodeArg(arg);
+    if (!node || node.kind !== 'workload') {
+      void vscode.window.showInformationMessage('Kube Compliance: choose "Scan Workload…" on a Deployment, StatefulSet, DaemonSet or Job in the Clusters view.');
+      return undefined;
+    }
+    return fleet.run({ kind: 'workload', namespace: node.namespace, workload: { kind: node.workloadKind, name: node.name } }, node.context);
+  });
+
+  // a tree command with multi-select receives (the clicked node, every selected node)
+  registerCommand(p, 'kubeCompliance.scanSelected', () => async (arg?: unknown, all?: unknown) => {
+    const nodes = (Array.isArray(all) && all.length ? all : [arg]).map(nodeArg).filter((n): n is ExplorerNode => !!n);
+    const selection = selectionOf(nodes);
+    if (!selection) {
+      void vscode.window.showInformationMessage('Kube Compliance: select containers, pods or workloads of one context (or one namespace) in the Clusters view, then choose "Scan Selected".');
+      return undefined;
+    }
+    return fleet.run(selection.selection, selection.context ?? activeContext());
+  });
+
+  registerCommand(p, 'kubeCompliance.cancelFleetScan', () => () => fleet.cancel());
+
+  registerCommand(p, 'kubeCompliance.openFleetReport', () => async (arg?: unknown) => {
+    const path = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Open a fleet index (fleet-index.json)', filters: { 'Fleet index': ['json'] } }))?.[0]?.fsPath;
+    if (!path) return undefined;
+    return fleet.showReport(path);
+  });
+}
+
+/** Selected tree nodes → one fleet selection (containers and pods explicitly; a workload or namespace adds its pods). */
+export function selectionOf(nodes: readonly ExplorerNode[]): { context: string; selection: FleetSelection } | undefined {
+  const contexts = new Set(nodes.map((n) => n.context));
+  if (!nodes.length || contexts.size !== 1) return undefined;
+  const context = nodes[0].context;
+  if (nodes.length === 1) {
+    const n = nodes[0];
+    if (n.kind === 'namespace') return { context, selection: { kind: 'namespace', namespace: n.namespace } };
+    if (n.kind === 'workload') return { context, selection: { kind: 'workload', namespace: n.namespace, workload: { kind: n.workloadKind, name: n.name } } };
+  }
+  const containers: Array<{ namespace: string; pod: string; container?: string }> = [];
+  for (const n of nodes) {
+    if (n.kind === 'container') containers.push({ namespace: n.namespace, pod: n.pod, container: n.name });
+    else if (n.kind === 'pod') containers.push({ namespace: n.namespace, pod: n.name });
+    else if (n.kind === 'workload') for (const pod of n.pods) containers.push({ namespace: n.namespace, pod: pod.name });
+    else return undefined;
+  }
+  return containers.length ? { context, selection: { kind: 'containers', containers } } : undefined;
+}
