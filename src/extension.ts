@@ -42,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   const scan = own(new ScanService(platform, results));
   registerScanCommands(platform, scan, results);
   own(explorer.provider.followScans(scan));
+  own(explorer.provider.followBadges(scan.badges));
   const shellless = own(new ShelllessService(platform, scan, explorer.pool));
   registerShelllessCommands(platform, shellless, explorer);
   const access = own(new AccessService(platform, scan, explorer.pool));

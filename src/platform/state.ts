@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { NamespacePrefs } from '../core/cluster/model';
 import type { ContainerClassification } from '../core/cluster/types';
 import type { IdentityRecord } from '../core/access';
+import type { ComplianceBadge } from '../core/fleet/badges';
 import type { ChefLicenseAnswer } from '../features/scan/auditorService';
 import type { ProfileChoice, RunRecord } from '../features/scan/types';
 
@@ -34,6 +35,8 @@ export const STATE = {
   defaultProfile: workspaceKey<ProfileChoice>('kubeCompliance.defaultProfile'),
   /** The Scan runs list, newest first. */
   runs: workspaceKey<RunRecord[]>('kubeCompliance.runs'),
+  /** The last compliance result per container (`CTX/NS/POD/CONTAINER`), for the explorer's badges. */
+  badges: workspaceKey<Record<string, ComplianceBadge>>('kubeCompliance.complianceBadges'),
   /** The pinned authoring target. */
   pinnedTarget: workspaceKey<ContainerClassification>('kubeCompliance.authoring.pinnedTarget'),
 } as const;

@@ -8,6 +8,10 @@
 //   check, and the pod objects. It calls `handleStreamUpgrade` only after all of that passed; the socket is untouched.
 // - The runtime owns everything after that: WebSocket (v5/v4) or SPDY/3.1 handshake, channels, the process, the
 //   status frame, and the "container is not running" / Windows / security-profile errors.
+// - Images: the built-in demo images run on their template (rootfs.ts `imageKind`) with `imageIDFor`'s digest. Images
+//   of the emulator's registry (`ImageSource`, images.ts; the fleet scenario's `fleet.local/…`) are pulled when the
+//   API server creates the pod: `imageID` is the digest the tag pointed at then (`''` when the pull failed), and the
+//   runtime runs exactly that image (its base template plus its own files), or reports `ImagePullBackOff`.
 // - Pod status: the API server creates pods with `status.phase: Pending` and every container `waiting`
 //   (`ContainerCreating`), with `image` and a deterministic `imageID` filled in. The runtime reports every change
 //   through `StatusSink.setContainerState`; the server recomputes phase, conditions and ready counts, bumps
@@ -28,6 +32,8 @@ export interface ContainerStateUpdate {
   restartCount?: number;
   containerID?: string;
   lastState?: Record<string, unknown>;
+  /** The image the container runs (`containerStatuses[].imageID`), when the runtime resolved it itself. */
+  imageID?: string;
 }
 
 /** Implemented by the API server. Unknown pods/containers are ignored (the pod may have been deleted meanwhile). */
@@ -75,6 +81,39 @@ export interface RuntimeOptions {
   workDir: string;
   /** A live object: the API server changes its fields at run time (fault switches). */
   faults?: RuntimeFaults;
+  /** The emulator's image registry (absent: every image runs on its built-in template). */
+  images?: ImageSource;
+}
+
+/** A file an image of the registry adds on top of its base template (data, not executables). */
+export interface ImageFile {
+  /** Absolute path in the container, e.g. `/etc/build-info`. */
+  path: string;
+  content: string;
+  /** Default 0o644, owned by root. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** An image of the emulator's registry: a base template of the runtime plus its own files. */
+export interface RegistryImage {
+  /** `host/path` without tag or digest, e.g. `fleet.local/checkout/api`. */
+  repository: string;
+  /** `sha256:<64 hex>` over the base and the files: the same content has the same digest, different content a different one. */
+  digest: string;
+  base: 'standard' | 'alpine' | 'minimal' | 'distroless' | 'busybox';
+  files: ImageFile[];
+}
+
+/** What pulling a reference gives: the image and the `imageID` containerd reports for it, or containerd's error. */
+export type PullResult = { image: RegistryImage; imageID: string } | { error: string };
+
+export interface ImageSource {
+  /** Pulls `ref` (`repo:tag`, `repo@sha256:…`, `repo` = `repo:latest`) as things stand now. undefined: not an image of this registry (the built-in demo images). */
+  pull(ref: string): PullResult | undefined;
+  /** The image behind an `imageID` a pull returned. */
+  byImageID(imageID: string): RegistryImage | undefined;
 }
 
 export type CreateRuntime = (opts: RuntimeOptions) => Promise<ContainerRuntime>;

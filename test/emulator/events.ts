@@ -1,5 +1,5 @@
 // core/v1 Events for pod lifecycle, as the scheduler and kubelet record them (`kubectl describe pod` lists them):
-// Scheduled, Pulled, Created, Started, BackOff, Failed. Repeats of the same event bump `count`/`lastTimestamp`.
+// Scheduled, Pulling, Pulled, Created, Started, BackOff, Failed. Repeats of the same event bump `count`/`lastTimestamp`.
 import { randomBytes } from 'node:crypto';
 import type { KObject } from './contract';
 import { isoNow } from './objects';
@@ -45,6 +45,14 @@ export class EventRecorder {
       this.record(pod, 'Pulled', `Container image "${container.image}" already present on machine`, { fieldPath });
       this.record(pod, 'Created', `Created container: ${container.name}`, { fieldPath });
       this.record(pod, 'Started', `Started container ${container.name}`, { fieldPath });
+    } else if (next.waiting?.reason === 'ImagePullBackOff' && prev?.waiting?.reason !== 'ImagePullBackOff') {
+      // kubelet's image manager: the pull, its failure (ErrImagePull), then the back-off (ImagePullBackOff).
+      const pullError = String(next.waiting.message ?? '').replace(/^Back-off pulling image "[^"]*": ErrImagePull: /, '');
+      this.record(pod, 'Pulling', `Pulling image "${container.image}"`, { fieldPath });
+      this.record(pod, 'Failed', `Failed to pull image "${container.image}": ${pullError}`, { type: 'Warning', fieldPath });
+      this.record(pod, 'Failed', 'Error: ErrImagePull', { type: 'Warning', fieldPath });
+      this.record(pod, 'BackOff', `Back-off pulling image "${container.image}"`, { fieldPath });
+      this.record(pod, 'Failed', 'Error: ImagePullBackOff', { type: 'Warning', fieldPath });
     } else if (next.waiting?.reason === 'CrashLoopBackOff' && prev?.waiting?.reason !== 'CrashLoopBackOff') {
       this.record(pod, 'BackOff', `Back-off restarting failed container ${container.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`, { type: 'Warning', fieldPath });
     } else if (next.waiting?.reason && !['ContainerCreating', 'CrashLoopBackOff', 'PodInitializing'].includes(next.waiting.reason) && prev?.waiting?.reason !== next.waiting.reason) {

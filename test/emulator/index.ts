@@ -13,6 +13,7 @@ import type { ContainerRuntime, ContainerStateUpdate, CreateRuntime, KObject, Ru
 import type { Faults } from './faults';
 import { containerStatusFor, isoNow, recomputePodStatus } from './objects';
 import { EventRecorder } from './events';
+import { ImageRegistry, REGISTRY_HOST } from './images';
 import { Authenticator, Authorizer } from './rbac';
 import { resourceOf, seedDemo, seedScale, type PodPlan, type Seeder } from './scenario';
 import { ApiServer, HttpError } from './server/index';
@@ -52,6 +53,8 @@ export interface Cluster {
   /** Bearer tokens of the kubeconfig users. */
   tokens: { admin: string; readonly: string; expired: string };
   scenario: 'demo' | 'scale';
+  /** The image registry pods pull from (`fleet.local/…`; the fleet scenario pushes its images there). */
+  images: ImageRegistry;
   /** true when pods run real processes. */
   hasRuntime: boolean;
   /** The live fault switches (read); change them with setFaults. */
@@ -161,6 +164,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
           if (update.restartCount !== undefined) st.restartCount = update.restartCount;
           if (update.containerID !== undefined) st.containerID = update.containerID;
           if (update.lastState !== undefined) st.lastState = update.lastState;
+          if (update.imageID !== undefined) st.imageID = update.imageID;
           recomputePodStatus(o, store.now());
         });
         if (updated && transition) events.containerTransition(updated, transition[0], transition[1], update.state, ephemeral);
@@ -185,8 +189,10 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       return Promise.resolve();
     };
 
+    const images = new ImageRegistry([REGISTRY_HOST]);
     const api: ApiServer = new ApiServer({
       store,
+      images,
       authn,
       authz,
       faults,
@@ -255,7 +261,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       if (process.getuid?.() !== 0) throw new Error('the emulator runs containers in Linux PID and mount namespaces and needs root; run it as root, or pass runtime: false (metadata-only pods)');
       const rtDir = join(workDir, 'runtime');
       mkdirSync(rtDir, { recursive: true });
-      runtime = await createRuntime({ statusSink: sink, workDir: rtDir, faults: runtimeFaults });
+      runtime = await createRuntime({ statusSink: sink, workDir: rtDir, faults: runtimeFaults, images });
       cleanups.push(() => runtime?.shutdown());
     }
 
@@ -291,6 +297,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       caPem: certs.ca,
       tokens,
       scenario,
+      images,
       hasRuntime: !!runtime,
       faults,
       setFaults(f) {

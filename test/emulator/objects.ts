@@ -79,8 +79,11 @@ export function containerStatusFor(c: KObject, state: KObject, extra: KObject = 
   };
 }
 
-/** Initial status of a new pod: Pending, every container waiting in ContainerCreating (the runtime reports the rest). */
-export function podInitialStatus(pod: KObject, now: number): void {
+/**
+ * Initial status of a new pod: Pending, every container waiting in ContainerCreating (the runtime reports the rest).
+ * `imageIDOf`: the image each container pulls (the registry's, contract.ts), default `imageIDFor`.
+ */
+export function podInitialStatus(pod: KObject, now: number, imageIDOf: (image: string) => string = imageIDFor): void {
   const node = pod.spec.nodeName;
   const ip = nextPodIP(node);
   pod.status = {
@@ -91,10 +94,10 @@ export function podInitialStatus(pod: KObject, now: number): void {
     podIPs: [{ ip }],
     startTime: isoNow(now),
     qosClass: qosClass(pod),
-    containerStatuses: pod.spec.containers.map((c: KObject) => containerStatusFor(c, { waiting: { reason: 'ContainerCreating' } })),
+    containerStatuses: pod.spec.containers.map((c: KObject) => containerStatusFor(c, { waiting: { reason: 'ContainerCreating' } }, { imageID: imageIDOf(c.image) })),
   };
   if ((pod.spec.initContainers ?? []).length) {
-    pod.status.initContainerStatuses = pod.spec.initContainers.map((c: KObject) => containerStatusFor(c, { terminated: { exitCode: 0, reason: 'Completed', startedAt: isoNow(now), finishedAt: isoNow(now) } }, { ready: true }));
+    pod.status.initContainerStatuses = pod.spec.initContainers.map((c: KObject) => containerStatusFor(c, { terminated: { exitCode: 0, reason: 'Completed', startedAt: isoNow(now), finishedAt: isoNow(now) } }, { ready: true, imageID: imageIDOf(c.image) }));
   }
   recomputePodStatus(pod, now);
 }

@@ -11,7 +11,7 @@ import { itemKey } from '../../src/core/fleet/indexFormat';
 import { resolveReportPath } from '../../src/core/fleet/indexFile';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/features/scan/types';
-import { activateExtension, EXTENSION_ID } from './util';
+import { activateExtension, explorerChild, EXTENSION_ID } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const DOUBLE = () => join(extRoot(), 'test/fixtures/test-double-auditor.mjs');
@@ -99,6 +99,16 @@ suite('fleet: a namespace in one run, each running image scanned once', function
     assert.equal(opened, resolveReportPath(indexPath, follower));
     assert.equal(api.results.latest?.path, opened, 'the results panel shows that container\'s report');
     assert.equal(await api.fleet.panel.receive({ type: 'open', key: '../../etc/passwd' }), undefined, 'an unknown key opens nothing');
+
+    // compliance badges: each scanned container, and the namespace rolled up over them, with the result's age
+    const scannedCount = index.items.filter((i) => i.outcome === 'done').length;
+    const ctx = await explorerChild(api, undefined, 'context', (c) => c.context === api.explorer.activeContext());
+    const ns = await explorerChild(api, ctx, 'namespace', (n) => n.namespace === 'demo');
+    const nsItem = api.explorer.provider.getTreeItem(ns);
+    assert.match(String(nsItem.description), new RegExp(`\\d+% of ${scannedCount} · just now`));
+    assert.match(String(nsItem.tooltip), /Last compliance: \d+% \(\d+ containers with a result\)/);
+    const badge = api.scan.badges.get(follower);
+    assert.equal(badge?.scannedAs, follower.scannedAs, 'a follower\'s badge says which container was scanned');
   });
 
   test('a selector-free namespace that does not exist has nothing to scan: one clear message, no index', async () => {

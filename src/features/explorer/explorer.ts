@@ -15,7 +15,16 @@ import { arrangeNamespaces, Debouncer, WORKLOAD_GROUP_LABEL, type NamespaceConte
 import { ClusterPool } from '../../core/cluster/pool';
 import { helperIndex } from '../../core/scan/debugContainer';
 import { APPROACH_LABEL, targetUri, type ContainerClassification, type ContainerRef } from '../../core/cluster/types';
+import { badgeText, badgeTooltip, type BadgeRollup } from '../../core/fleet/badges';
 import type { ContainerNode, ContextNode, ExplorerNode, GroupNode, MessageNode, NamespaceNode, PodNode, WorkloadNode } from './nodes';
+
+/** Where the explorer reads compliance badges (the scan service's store). */
+export interface ComplianceBadgeSource {
+  rollup(prefixes: readonly string[], exact?: boolean): BadgeRollup | undefined;
+  readonly onDidChange: vscode.Event<void>;
+}
+
+const BAND_COLOUR: Record<BadgeRollup['band'], string> = { high: 'testing.iconPassed', medium: 'list.warningForeground', low: 'testing.iconFailed' };
 
 export type { ContainerNode, ContextNode, ExplorerNode, GroupNode, MessageNode, NamespaceNode, PodNode, WorkloadNode } from './nodes';
 
@@ -126,7 +135,7 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
         item.contextValue = node.favourite ? 'namespace.favourite' : 'namespace';
         item.iconPath = new vscode.ThemeIcon(node.favourite ? 'star-full' : 'symbol-namespace');
         item.description = node.favourite ? 'favourite' : undefined;
-        return item;
+        return this.withBadge(item, this.badgeOf([`${node.context}/${node.namespace}/`]), node.favourite ? 'star-full' : 'symbol-namespace');
       }
       case 'group': {
         const item = new vscode.TreeItem(WORKLOAD_GROUP_LABEL[node.workloadKind], vscode.TreeItemCollapsibleState.Collapsed);
@@ -143,12 +152,12 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
         item.tooltip = `${node.workloadKind} ${node.namespace}/${node.name}\n${node.status}`;
         item.contextValue = 'workload';
         item.iconPath = new vscode.ThemeIcon(WORKLOAD_ICON[node.workloadKind]);
-        return item;
+        return this.withBadge(item, this.badgeOf(node.pods.map((p) => `${node.context}/${node.namespace}/${p.name}/`)), WORKLOAD_ICON[node.workloadKind]);
       }
       case 'pod':
-        return this.podItem(node);
+        return this.withBadge(this.podItem(node), this.badgeOf([`${node.context}/${node.namespace}/${node.name}/`]));
       case 'container':
-        return containerItem(node, this.isScanning(node));
+        return this.withBadge(containerItem(node, this.isScanning(node)), this.badgeOf([`${node.context}/${node.namespace}/${node.pod}/${node.name}`], true));
     }
   }
 
@@ -348,6 +357,32 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ExplorerNod
         this.watches.delete(id);
       }
     }
+  }
+
+  // ---- compliance badges (the last result per container, rolled up on pods, workloads and namespaces)
+
+  private badges: ComplianceBadgeSource | undefined;
+
+  /** Shows the badges of a badge store and refreshes the tree when they change. */
+  followBadges(badges: ComplianceBadgeSource): vscode.Disposable {
+    this.badges = badges;
+    return badges.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  private badgeOf(prefixes: readonly string[], exact = false): BadgeRollup | undefined {
+    return this.badges?.rollup(prefixes, exact);
+  }
+
+  /** Appends the badge to an item's description and tooltip, and colours its icon by compliance band. */
+  private withBadge(item: vscode.TreeItem, b: BadgeRollup | undefined, icon?: string): vscode.TreeItem {
+    if (!b) return item;
+    const now = new Date();
+    item.description = [item.description, badgeText(b, now)].filter((x) => typeof x === 'string' && x).join(' · ');
+    const tip = badgeTooltip(b, now);
+    if (item.tooltip instanceof vscode.MarkdownString) item.tooltip.appendMarkdown(`\n\n${tip.split('\n').join('  \n')}`);
+    else item.tooltip = [item.tooltip, tip].filter(Boolean).join('\n\n');
+    if (icon) item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(BAND_COLOUR[b.band]));
+    return item;
   }
 
   // ---- scans in progress (the scan service tells; the container's description says "scanning")

@@ -11,7 +11,9 @@ import * as vscode from 'vscode';
 import { Disposable } from '../../core/disposable';
 import { podsToChange, planFleet, type DedupeMode, type FleetPlan } from '../../core/fleet/dedupe';
 import { hashInputs, hashProfile } from '../../core/fleet/hash';
+import { loadFleetReports, resolveReportPath } from '../../core/fleet/indexFile';
 import type { FleetIndex } from '../../core/fleet/indexFormat';
+import { summarize } from '../../core/results';
 import { runFleet, type FleetRunResult } from '../../core/fleet/run';
 import type { FleetCounts, RunOneResult } from '../../core/fleet/scheduler';
 import { clusterSource, expandSelection, skipApproaches, type FleetSelection, type FleetTarget } from '../../core/fleet/targets';
@@ -134,6 +136,7 @@ export class FleetService extends Disposable {
         },
       );
       for (const e of result.recordErrors) log.warn(`fleet: could not record: ${e}`);
+      await this.recordBadges(result).catch((e) => log.warn(`fleet: badges: ${e instanceof Error ? e.message : String(e)}`));
       const run: FleetRun = { ...result, plan };
       this.last = run;
       log.info(`fleet: ${what} ended: ${countsText(result.counts)}; index ${result.indexPath}`);
@@ -144,6 +147,19 @@ export class FleetService extends Disposable {
       approval?.dispose();
       this.running = undefined;
     }
+  }
+
+  /** Every done container's last result, for the explorer's badges (followers get the result they were given). */
+  private async recordBadges(result: FleetRunResult): Promise<void> {
+    const reports = await loadFleetReports(result.indexPath, result.index);
+    const entries = [];
+    for (const item of result.index.items) {
+      const path = item.outcome === 'done' ? resolveReportPath(result.indexPath, item) : undefined;
+      const loaded = path ? reports.get(path) : undefined;
+      if (!path || !loaded?.ok) continue;
+      entries.push({ ref: item, badge: { at: item.endedAt ?? new Date().toISOString(), byStatus: summarize(loaded.report).byStatus, scannedAs: item.scannedAs, reportPath: path } });
+    }
+    await this.scan.badges.record(entries);
   }
 
   /** Stops the fleet run in progress (running auditors are stopped; what finished stays). */

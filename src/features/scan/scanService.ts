@@ -19,6 +19,7 @@ import type { Config } from '../../platform/config';
 import type { Log } from '../../platform/log';
 import type { Platform } from '../../services';
 import type { ResultsService } from '../results/resultsService';
+import { ComplianceBadges } from './badges';
 import { AuditorService, type ChefLicenseAnswer } from './auditorService';
 import { ProfilePicker } from './profilePicker';
 import { profileName, RunsView } from './runsView';
@@ -103,6 +104,8 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
   readonly auditors: AuditorService;
   readonly profiles: ProfilePicker;
   readonly runs: RunsView;
+  /** The last compliance result per container (the explorer's badges). */
+  readonly badges: ComplianceBadges;
 
   constructor(
     p: Platform,
@@ -121,6 +124,7 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
     this.auditors = this.register(new AuditorService(p));
     this.profiles = new ProfilePicker(p.state, p.log);
     this.runs = this.register(new RunsView(p.state));
+    this.badges = this.register(new ComplianceBadges(p.state));
     this.register(vscode.window.registerTreeDataProvider('kubeCompliance.runs', this.runs));
     this.statusBar = this.register(vscode.window.createStatusBarItem('kubeCompliance.scanStatus', vscode.StatusBarAlignment.Left, 10));
     this.statusBar.name = 'Kube Compliance scans';
@@ -475,6 +479,12 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
 
   private async complete(input: RunInput, record: RunRecord): Promise<{ lines: string[]; exitCode: number }> {
     await this.runs.add(record);
+    if (record.counts && record.reportPath && !input.controls) {
+      // a run narrowed to some controls (authoring) says nothing about the container's compliance
+      const c = record.counts;
+      const byStatus = { Passed: c.passed, Failed: c.failed, 'Not Applicable': c.notApplicable, 'Not Reviewed': c.notReviewed, 'Profile Error': c.error };
+      await this.badges.record([{ ref: record.target, badge: { at: new Date().toISOString(), byStatus, reportPath: record.reportPath } }]).catch((e) => this.log.warn(`badges: ${e instanceof Error ? e.message : String(e)}`));
+    }
     this.finished.fire(record);
     this.settle(input.id, record);
     if (record.reportPath && input.showResults) {

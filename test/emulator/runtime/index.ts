@@ -22,6 +22,10 @@
 //   only once its process survived 250 ms, so a crash-looping container (stopped-app) is never seen running.
 // - exec/attach into a container that is not running is refused before the upgrade, as kubelet does
 //   (`container not found ("app")`, or `container is in CONTAINER_EXITED state` for an exited container).
+// - Images of the emulator's registry (contract.ts `ImageSource`; the fleet scenario): a container runs the image its
+//   status's `imageID` names (pulled when the pod was created), i.e. its base template with the image's own files as
+//   one more read-only overlay layer (or copied in, without overlayfs). A reference the registry cannot pull leaves
+//   the container `waiting: ImagePullBackOff` with kubelet's message (`Back-off pulling image "…": ErrImagePull: …`).
 // - A missing executable gives containerd's InternalError (`exec: "sh": executable file not found in $PATH: unknown`).
 // - Faults: `faults.cutExecAfterMs` (live object) cuts exec/attach streams; `deletePod` during an exec kills the
 //   exec'd processes with the container, so the stream ends with exit code 137 (`NonZeroExitCode`).
@@ -32,7 +36,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
-import type { ContainerRuntime, KObject, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
+import type { ContainerRuntime, ImageSource, KObject, RegistryImage, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
 import { capabilitySet, copyRootfs, killGroup, launch, overlayWorks, resolveExecutable, spawnExec, stopLaunched, ttyResizer, writeScripts, type Scripts } from './containers';
 import { ensureRootfs, imageKind, type ImageConfig, type RootfsSet } from './rootfs';
 import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, rejectUpgrade, type ChannelSession, type StatusObject } from './streams';
@@ -86,6 +90,10 @@ class Container {
   backoffTimer?: NodeJS.Timeout;
   backoffSec = 10;
   instance = 0;
+  /** The registry image it runs (its files on top of `image`'s template), or why it could not be pulled. */
+  layer?: RegistryImage;
+  imageID?: string;
+  pullError?: string;
 
   constructor(readonly pod: PodRecord, public spec: ContainerSpec, readonly ephemeral: boolean, readonly image: ImageConfig) {}
   get name() { return this.spec.name; }
@@ -165,11 +173,13 @@ class Runtime implements EmulatorRuntime {
   private faults: RuntimeFaults;
   private closing = false;
   private readonly allChildren = new Set<ChildProcess>();
+  /** Registry images unpacked as overlay layers (their own files only), by digest. */
+  private readonly layers = new Map<string, Promise<string>>();
   private readonly onProcessExit = () => {
     for (const c of this.allChildren) killGroup(c.pid);
   };
 
-  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, private readonly overlay: boolean, faults: RuntimeFaults | undefined) {
+  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, private readonly overlay: boolean, faults: RuntimeFaults | undefined, private readonly registry?: ImageSource) {
     this.faults = faults ?? {};
     process.on('exit', this.onProcessExit);
   }
@@ -203,7 +213,7 @@ class Runtime implements EmulatorRuntime {
       dir: join(this.workDir, 'pods', `${ns}_${name}_${hex(8)}`), containers: new Map(), ephemerals: new Map(), deleted: false,
     };
     this.pods.set(this.key(ns, name), rec);
-    for (const spec of containers) rec.containers.set(spec.name, new Container(rec, spec, false, this.images.images[imageKind(spec.image)]));
+    for (const spec of containers) rec.containers.set(spec.name, this.newContainer(rec, spec, false));
     if (rec.windows) {
       for (const c of rec.containers.values()) {
         c.state = 'running';
@@ -231,13 +241,64 @@ class Runtime implements EmulatorRuntime {
     const spec: ContainerSpec | undefined = (pod.spec?.ephemeralContainers ?? []).find((e: ContainerSpec) => e.name === name);
     if (!spec) throw new Error(`pod ${rec.namespace}/${rec.name} has no ephemeral container ${name}`);
     if (rec.ephemerals.has(name)) return;
-    const c = new Container(rec, spec, true, this.images.images[imageKind(spec.image)]);
+    const c = this.newContainer(rec, spec, true);
     rec.ephemerals.set(name, c);
     if (rec.windows) {
       this.report(c, { state: { waiting: { reason: 'CreateContainerError', message: 'ephemeral containers are not supported on this Windows node (emulator)' } }, ready: false, restartCount: 0 });
       return;
     }
     await this.startContainer(c);
+  }
+
+  /**
+   * A container of `rec` with its image: the registry's image its status's imageID names (what the node pulled when
+   * the pod was created), else what pulling the reference gives now (ephemeral containers), else the built-in template.
+   */
+  private newContainer(rec: PodRecord, spec: ContainerSpec, ephemeral: boolean): Container {
+    const builtIn = () => new Container(rec, spec, ephemeral, this.images.images[imageKind(spec.image)]);
+    if (!this.registry || !spec.image) return builtIn();
+    const statuses: { name: string; imageID?: string }[] = rec.pod.status?.[ephemeral ? 'ephemeralContainerStatuses' : 'containerStatuses'] ?? [];
+    const imageID = statuses.find((s) => s.name === spec.name)?.imageID;
+    const known = imageID ? this.registry.byImageID(imageID) : undefined;
+    const pulled = known ? { image: known, imageID: imageID as string } : this.registry.pull(spec.image);
+    if (!pulled) return builtIn();
+    if ('error' in pulled) {
+      const c = builtIn();
+      c.pullError = pulled.error;
+      return c;
+    }
+    const c = new Container(rec, spec, ephemeral, this.images.images[pulled.image.base]);
+    c.layer = pulled.image;
+    c.imageID = pulled.imageID;
+    return c;
+  }
+
+  /** The folder holding a registry image's own files (built once per digest), the top lower layer of its containers. */
+  private layerDir(image: RegistryImage): Promise<string> {
+    let p = this.layers.get(image.digest);
+    if (!p) {
+      const dir = join(this.workDir, 'layers', image.digest.replace(/^sha256:/, ''));
+      p = (async () => {
+        await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+        for (const f of image.files) {
+          const file = join(dir, f.path);
+          // Directories root-owned 0755 like the templates' (the topmost layer's directory attributes are the ones seen).
+          const parts = f.path.split('/').filter(Boolean).slice(0, -1);
+          for (let i = 1; i <= parts.length; i++) {
+            const d = join(dir, ...parts.slice(0, i));
+            await fs.mkdir(d, { recursive: true });
+            await fs.chmod(d, 0o755);
+          }
+          await fs.writeFile(file, f.content);
+          await fs.chmod(file, f.mode ?? 0o644);
+          await fs.chown(file, f.uid ?? 0, f.gid ?? 0);
+        }
+        return dir;
+      })();
+      this.layers.set(image.digest, p);
+      p.catch(() => this.layers.delete(image.digest));
+    }
+    return p;
   }
 
   /** Starts (or restarts) a container's process; resolves once its state is reported. */
@@ -248,6 +309,12 @@ class Runtime implements EmulatorRuntime {
     const podSc: SecurityContext = pod.spec?.securityContext ?? {};
     const sc: SecurityContext = spec.securityContext ?? {};
     const img = c.image;
+    if (c.pullError) {
+      // kubelet pulls before it makes the container's config; the back-off message carries the pull's error (1.32+).
+      c.state = 'waiting';
+      this.report(c, { state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${spec.image}": ErrImagePull: ${c.pullError}` } }, ready: false, restartCount: c.restartCount, imageID: '' });
+      return;
+    }
     const explicitUser = sc.runAsUser ?? podSc.runAsUser;
     c.uid = explicitUser ?? img.uid;
     c.gid = sc.runAsGroup ?? podSc.runAsGroup ?? (explicitUser !== undefined ? primaryGid(img.template, c.uid) : img.gid);
@@ -302,13 +369,19 @@ class Runtime implements EmulatorRuntime {
       joinPid = rec.sandbox ? rec.sandbox.hostPid : target.hostPid;
     } else if (rec.sandbox) joinPid = rec.sandbox.hostPid;
 
-    const overlay = this.overlay ? { lower: img.template, upper: join(dir, 'upper'), work: join(dir, 'work') } : undefined;
+    let overlay: { lower: string; upper: string; work: string } | undefined;
     try {
+      const layer = c.layer ? await this.layerDir(c.layer) : undefined;
+      // overlayfs: lowerdir=top:…:bottom (the image's own files over its base template)
+      overlay = this.overlay ? { lower: layer ? `${layer}:${img.template}` : img.template, upper: join(dir, 'upper'), work: join(dir, 'work') } : undefined;
       if (overlay) {
         // The image stays the read-only lower layer; the container writes to its own upper layer (mounted in its
         // private mount namespace by kc-enter), as with containerd's overlayfs snapshotter.
         for (const d of [rootfs, join(overlay.upper, 'etc'), overlay.work]) await fs.mkdir(d, { recursive: true });
-      } else await copyRootfs(img.template, rootfs);
+      } else {
+        await copyRootfs(img.template, rootfs);
+        if (layer) await copyRootfs(`${layer}/.`, rootfs);
+      }
       await fs.writeFile(join(overlay ? overlay.upper : rootfs, 'etc', 'hostname'), `${rec.name}\n`).catch(() => {});
     } catch (e) {
       startFailed(`failed to prepare the container root filesystem: ${(e as Error).message}`);
@@ -366,6 +439,7 @@ class Runtime implements EmulatorRuntime {
     c.state = 'running';
     this.report(c, {
       state: { running: { startedAt: c.startedAt } }, ready: !c.ephemeral, restartCount: c.restartCount, containerID: c.containerID,
+      ...(c.imageID ? { imageID: c.imageID } : {}),
       ...(c.lastTerminated ? { lastState: { terminated: c.lastTerminated } } : {}),
     });
   }
@@ -611,5 +685,5 @@ export async function createRuntime(opts: RuntimeOptions): Promise<EmulatorRunti
   const scripts = await writeScripts(join(opts.workDir, 'bin'), images.enterTool);
   // KC_EMULATOR_ROOTFS=copy: plain copies instead of overlays (what happens where overlayfs cannot be used).
   const overlay = process.env.KC_EMULATOR_ROOTFS !== 'copy' && (await overlayWorks(opts.workDir, images.images.busybox.template));
-  return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults);
+  return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults, opts.images);
 }

@@ -2,7 +2,7 @@
 // bookmarks, timeouts), create (per-kind defaults, Pod Security admission), update, patch, delete (cascading by
 // ownerReferences and namespace) and deletecollection.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { KObject } from '../contract';
+import { imageIDFor, type KObject } from '../contract';
 import { containerDefaults, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from '../objects';
 import { enforcePolicy, forbiddenMessage, podSecurityViolations } from '../pod-security';
 import { apiVersionOf, findResource, type ResourceDef } from '../resources';
@@ -135,6 +135,12 @@ export class Crud {
 
   // ---------------------------------------------------------------- write
 
+  /** The image a new container pulls: the registry's digest, `''` when the pull fails (as kubelet reports it), else `imageIDFor`. */
+  imageIDOf(image: string): string {
+    const pulled = this.o.images?.pull(image);
+    return pulled ? ('imageID' in pulled ? pulled.imageID : '') : imageIDFor(image);
+  }
+
   /** Creates an object with the defaults of its kind. Also used by the scenarios. */
   create(def: ResourceDef, ns: string | undefined, obj: KObject, opts: { dryRun?: boolean; seed?: boolean } = {}): KObject {
     const store = this.o.store;
@@ -165,7 +171,7 @@ export class Crud {
         podSpecDefaults(obj);
         if (!opts.seed) this.admitPodSecurity(obj);
         if (opts.seed && obj.status) recomputePodStatus(obj, now);
-        else podInitialStatus(obj, now);
+        else podInitialStatus(obj, now, (image) => this.imageIDOf(image));
         break;
       case 'namespaces':
         md.labels = { ...(md.labels ?? {}), 'kubernetes.io/metadata.name': md.name };

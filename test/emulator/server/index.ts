@@ -9,7 +9,7 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { ContainerRuntime, KObject } from '../contract';
+import type { ContainerRuntime, ImageSource, KObject } from '../contract';
 import type { Faults } from '../faults';
 import { Authenticator, Authorizer, type Attributes, type UserInfo } from '../rbac';
 import type { ResourceDef } from '../resources';
@@ -40,6 +40,8 @@ export interface ServerOptions {
   authn: Authenticator;
   authz: Authorizer;
   runtime?: ContainerRuntime;
+  /** The image registry pods pull from when they are created (contract.ts); absent: `imageIDFor` digests. */
+  images?: ImageSource;
   faults: Faults;
   hooks: ServerHooks;
   key: string;
