@@ -76,7 +76,7 @@ test('CLI: bad arguments exit 2 with usage', async () => {
   child.stderr.on('data', (d) => (err += d));
   const code = await new Promise((r) => child.on('exit', r));
   assert.equal(code, 2);
-  assert.match(err, /--scenario is demo or scale/);
+  assert.match(err, /--scenario is demo, scale or fleet/);
   assert.match(err, /usage: npm run cluster -- --kubeconfig FILE/);
 });
 

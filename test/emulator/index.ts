@@ -13,6 +13,7 @@ import type { ContainerRuntime, ContainerStateUpdate, CreateRuntime, KObject, Ru
 import type { Faults } from './faults';
 import { containerStatusFor, isoNow, recomputePodStatus } from './objects';
 import { EventRecorder } from './events';
+import { FLEET_DEFAULTS, seedFleet } from './fleet';
 import { ImageRegistry, REGISTRY_HOST } from './images';
 import { Authenticator, Authorizer } from './rbac';
 import { resourceOf, seedDemo, seedScale, type PodPlan, type Seeder } from './scenario';
@@ -24,15 +25,18 @@ export type { Faults } from './faults';
 export interface StartOptions {
   /** TCP port on 127.0.0.1 (default: a free one). */
   port?: number;
-  scenario?: 'demo' | 'scale';
-  /** Scale scenario: namespaces (default 200) and pods in total (default 10000). */
+  scenario?: 'demo' | 'scale' | 'fleet';
+  /** Scale scenario: namespaces (default 200) and pods in total (default 10000). Fleet scenario: namespaces (default 10). */
   namespaces?: number;
   pods?: number;
+  /** Fleet scenario: running containers (default 200) and distinct image digests (default 40). */
+  containers?: number;
+  digests?: number;
   /** Where to write the kubeconfig (mode 0600). Default: `<workDir>/kubeconfig`. */
   kubeconfigPath?: string;
   faults?: Faults & { unreachableAfterMs?: number; unreachableForMs?: number };
   /**
-   * Run real container processes (demo scenario; needs root and test/emulator/runtime). `false`: every pod is
+   * Run real container processes (demo and fleet scenarios; needs root and test/emulator/runtime). `false`: every pod is
    * metadata-only (reported running, exec answers an InternalError). Default: true when the runtime module exists.
    */
   runtime?: boolean;
@@ -52,7 +56,7 @@ export interface Cluster {
   caPem: string;
   /** Bearer tokens of the kubeconfig users. */
   tokens: { admin: string; readonly: string; expired: string };
-  scenario: 'demo' | 'scale';
+  scenario: 'demo' | 'scale' | 'fleet';
   /** The image registry pods pull from (`fleet.local/…`; the fleet scenario pushes its images there). */
   images: ImageRegistry;
   /** true when pods run real processes. */
@@ -251,9 +255,14 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       create: (apiVersion, resource, ns, obj) => api.create(resourceOf(apiVersion, resource), ns, obj, { seed: true }),
       now: () => store.now(),
     };
-    const plans: PodPlan[] = scenario === 'scale' ? seedScale(seeder, opts.namespaces ?? 200, opts.pods ?? 10000) : seedDemo(seeder);
+    const plans: PodPlan[] =
+      scenario === 'scale'
+        ? seedScale(seeder, opts.namespaces ?? 200, opts.pods ?? 10000)
+        : scenario === 'fleet'
+          ? seedFleet(seeder, images, { namespaces: opts.namespaces ?? FLEET_DEFAULTS.namespaces, containers: opts.containers ?? FLEET_DEFAULTS.containers, digests: opts.digests ?? FLEET_DEFAULTS.digests })
+          : seedDemo(seeder);
 
-    const wantRuntime = scenario === 'demo' && opts.runtime !== false;
+    const wantRuntime = scenario !== 'scale' && opts.runtime !== false;
     const createRuntime = wantRuntime ? await loadRuntime() : undefined;
     if (wantRuntime && opts.runtime === true && !createRuntime) throw new Error('the container runtime test/emulator/runtime/index.ts is missing');
     if (wantRuntime && !createRuntime) log('no container runtime (test/emulator/runtime/index.ts missing): pods are metadata-only');

@@ -1,12 +1,14 @@
-// `npm run cluster -- --kubeconfig FILE [--port N] [--scenario demo|scale] [--namespaces N --pods M] [--fault key=value …] [--no-runtime]`
+// `npm run cluster -- --kubeconfig FILE [--port N] [--scenario demo|scale|fleet] [--namespaces N --pods M] [--containers N --digests M] [--fault key=value …] [--no-runtime]`
 // Runs the Kubernetes API emulator in the foreground: writes FILE (mode 0600) once serving, prints
 // `READY https://127.0.0.1:PORT`, and on SIGINT/SIGTERM stops every process it started and unmounts everything.
+import { checkFleetSizes, FLEET_DEFAULTS } from './fleet';
 import { parseFaultFlag, type Faults } from './faults';
 import { runtimeAvailable, startCluster, type StartOptions } from './index';
 
 function usage(msg?: string): never {
   if (msg) console.error(`error: ${msg}`);
-  console.error('usage: npm run cluster -- --kubeconfig FILE [--port N] [--scenario demo|scale] [--namespaces N] [--pods M] [--fault key=value]… [--no-runtime] [--token-min-seconds N]');
+  console.error('usage: npm run cluster -- --kubeconfig FILE [--port N] [--scenario demo|scale|fleet] [--namespaces N] [--pods M] [--containers N] [--digests N] [--fault key=value]… [--no-runtime] [--token-min-seconds N]');
+  console.error(`scale: --namespaces (200) --pods (10000 in total); fleet: --namespaces (${FLEET_DEFAULTS.namespaces}) --containers (${FLEET_DEFAULTS.containers} running) --digests (${FLEET_DEFAULTS.digests})`);
   console.error('faults: throttle-every=N throttle-burst=N retry-after=S delay-ms=N cut-exec-after-ms=N delete-pod-during-exec-ms=N unreachable-after-ms=N unreachable-for-ms=N');
   process.exit(2);
 }
@@ -26,10 +28,12 @@ async function main() {
     else if (a === '--port') opts.port = num(args[++i], a);
     else if (a === '--scenario') {
       const s = args[++i];
-      if (s !== 'demo' && s !== 'scale') usage('--scenario is demo or scale');
+      if (s !== 'demo' && s !== 'scale' && s !== 'fleet') usage('--scenario is demo, scale or fleet');
       opts.scenario = s;
     } else if (a === '--namespaces') opts.namespaces = num(args[++i], a);
     else if (a === '--pods') opts.pods = num(args[++i], a);
+    else if (a === '--containers') opts.containers = num(args[++i], a);
+    else if (a === '--digests') opts.digests = num(args[++i], a);
     else if (a === '--fault') {
       try {
         parseFaultFlag(args[++i] ?? '', faults);
@@ -43,9 +47,16 @@ async function main() {
   }
   if (!opts.kubeconfigPath) usage('--kubeconfig FILE is required');
   opts.faults = faults;
-  const needsRoot = (opts.scenario ?? 'demo') === 'demo' && opts.runtime !== false && runtimeAvailable();
+  if (opts.scenario === 'fleet') {
+    try {
+      checkFleetSizes({ namespaces: opts.namespaces ?? FLEET_DEFAULTS.namespaces, containers: opts.containers ?? FLEET_DEFAULTS.containers, digests: opts.digests ?? FLEET_DEFAULTS.digests });
+    } catch (e) {
+      usage((e as Error).message);
+    }
+  }
+  const needsRoot = (opts.scenario ?? 'demo') !== 'scale' && opts.runtime !== false && runtimeAvailable();
   if (needsRoot && process.getuid?.() !== 0) {
-    console.error('error: the emulator runs the demo containers in Linux PID and mount namespaces with chroot, which needs root. Run it as root (e.g. sudo), or use --no-runtime for metadata-only pods, or --scenario scale.');
+    console.error(`error: the emulator runs the ${opts.scenario ?? 'demo'} containers in Linux PID and mount namespaces with chroot, which needs root. Run it as root (e.g. sudo), or use --no-runtime for metadata-only pods, or --scenario scale.`);
     process.exit(1);
   }
   // Signal handlers come first: a SIGINT/SIGTERM while the cluster starts (root filesystems, container processes)

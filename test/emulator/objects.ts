@@ -60,8 +60,11 @@ export function nextPodIP(node: string): string {
   return node === WINDOWS_NODE ? `10.244.1.${(n % 250) + 2}` : `10.244.${Math.floor(n / 250) % 200 + 2}.${(n % 250) + 2}`;
 }
 
+/** demo-linux-1 172.18.0.2, demo-windows-1 .3, further Linux nodes demo-linux-N (fleet scenario) .N+2. */
 export function hostIPOf(node: string): string {
-  return node === WINDOWS_NODE ? '172.18.0.3' : '172.18.0.2';
+  if (node === WINDOWS_NODE) return '172.18.0.3';
+  const n = Number(/^demo-linux-(\d+)$/.exec(node)?.[1] ?? 1);
+  return `172.18.0.${n > 1 ? n + 2 : 2}`;
 }
 
 export function containerStatusFor(c: KObject, state: KObject, extra: KObject = {}): KObject {

@@ -21,7 +21,8 @@ export const IMAGES = {
 
 const SLEEP = ['sleep', '2147483647'];
 
-export function seedCommon(s: Seeder, namespaces: string[]): void {
+/** Namespaces, the nodes (demo-linux-1, demo-windows-1, and `moreLinuxNodes`, e.g. the fleet scenario's demo-linux-2/3) and the RBAC every scenario has. */
+export function seedCommon(s: Seeder, namespaces: string[], moreLinuxNodes: string[] = []): void {
   for (const ns of ['default', 'kube-system', ...namespaces]) s.create('v1', 'namespaces', undefined, { metadata: { name: ns } });
   const now = isoNow(s.now());
   const node = (name: string, os: string, extra: KObject) => ({
@@ -49,6 +50,7 @@ export function seedCommon(s: Seeder, namespaces: string[]): void {
     },
   });
   s.create('v1', 'nodes', undefined, node(LINUX_NODE, 'linux', { cidr: '10.244.0.0/24', kernel: '6.1.0-emulated', osImage: 'Debian GNU/Linux 12 (bookworm)', labels: { 'node-role.kubernetes.io/worker': '' } }));
+  for (const [i, name] of moreLinuxNodes.entries()) s.create('v1', 'nodes', undefined, node(name, 'linux', { cidr: `10.244.${i + 2}.0/24`, kernel: '6.1.0-emulated', osImage: 'Debian GNU/Linux 12 (bookworm)', labels: { 'node-role.kubernetes.io/worker': '' } }));
   s.create('v1', 'nodes', undefined, node(WINDOWS_NODE, 'windows', { cidr: '10.244.1.0/24', kernel: '10.0.20348.2849', osImage: 'Windows Server 2022 Datacenter', labels: { 'node.kubernetes.io/windows-build': '10.0.20348', 'node-role.kubernetes.io/worker': '' }, taints: [{ key: 'os', value: 'windows', effect: 'NoSchedule' }] }));
   seedRbac(s);
 }
@@ -70,11 +72,11 @@ function seedRbac(s: Seeder): void {
   s.create(rbac, 'clusterrolebindings', undefined, { metadata: { name: 'demo-readonly' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'demo-readonly' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'demo-readonly' }] });
 }
 
-function ownerRef(kind: string, apiVersion: string, obj: KObject): KObject {
+export function ownerRef(kind: string, apiVersion: string, obj: KObject): KObject {
   return { apiVersion, kind, name: obj.metadata.name, uid: obj.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
 
-function ctr(name: string, image: string, extra: KObject = {}): KObject {
+export function ctr(name: string, image: string, extra: KObject = {}): KObject {
   return { name, image, ...extra };
 }
 
