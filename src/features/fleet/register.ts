@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import type { FleetSelection } from '../../core/fleet/targets';
 import type { ExplorerNode } from '../explorer/nodes';
 import { nodeArg } from '../../platform/commandArgs';
 import { registerCommand } from '../../platform/commands';
 import type { Platform } from '../../services';
 import type { FleetService } from './fleetService';
+import { selectionOf } from './selection';
 
 /** Fleet commands: Scan Namespace…, Scan Workload…, Scan Selected, Cancel Fleet Scan, Open Fleet Report…. */
 export function registerFleetCommands(p: Platform, fleet: FleetService, activeContext: () => string | undefined): void {
@@ -44,24 +44,4 @@ export function registerFleetCommands(p: Platform, fleet: FleetService, activeCo
     if (!path) return undefined;
     return fleet.showReport(path);
   });
-}
-
-/** Selected tree nodes → one fleet selection (containers and pods explicitly; a workload or namespace adds its pods). */
-export function selectionOf(nodes: readonly ExplorerNode[]): { context: string; selection: FleetSelection } | undefined {
-  const contexts = new Set(nodes.map((n) => n.context));
-  if (!nodes.length || contexts.size !== 1) return undefined;
-  const context = nodes[0].context;
-  if (nodes.length === 1) {
-    const n = nodes[0];
-    if (n.kind === 'namespace') return { context, selection: { kind: 'namespace', namespace: n.namespace } };
-    if (n.kind === 'workload') return { context, selection: { kind: 'workload', namespace: n.namespace, workload: { kind: n.workloadKind, name: n.name } } };
-  }
-  const containers: Array<{ namespace: string; pod: string; container?: string }> = [];
-  for (const n of nodes) {
-    if (n.kind === 'container') containers.push({ namespace: n.namespace, pod: n.pod, container: n.name });
-    else if (n.kind === 'pod') containers.push({ namespace: n.namespace, pod: n.name });
-    else if (n.kind === 'workload') for (const pod of n.pods) containers.push({ namespace: n.namespace, pod: pod.name });
-    else return undefined;
-  }
-  return containers.length ? { context, selection: { kind: 'containers', containers } } : undefined;
 }
