@@ -5,6 +5,7 @@ import { fleetCompareMarkdown, fleetCompareText, fleetSummaryJson, fleetSummaryM
 import { loadFleetReports, resolveReportPath } from './core/fleet/indexFile';
 import { FleetIndexError, isFleetIndexData, parseFleetIndex } from './core/fleet/indexFormat';
 import { buildRollup } from './core/fleet/rollup';
+import { headlessScan, parseScanArgs, SCAN_EXIT, SCAN_HELP, SCAN_USAGE, ScanUsageError } from './core/fleet/headless';
 import {
   evaluateThreshold,
   compareReports,
@@ -26,12 +27,15 @@ import {
 /**
  * `kube-compliance` headless CLI: the results model for pipelines.
  * Exit codes: 0 ok / thresholds met; 1 thresholds not met; 2 usage error; 3 a file could not be read or is not a report.
+ * `scan` (src/core/fleet/headless.ts): 0 every scannable container scanned; 2 usage; 3 could not start; 4 some
+ * containers failed; 5 nothing matched / nothing scannable; 130 cancelled.
  */
 
 const USAGE = `Usage:
   kube-compliance summary REPORT [--format text|json|markdown]
   kube-compliance threshold REPORT (--file THRESHOLD.yml | --inline '{"compliance.min":80}')
   kube-compliance compare OLD_REPORT NEW_REPORT [--format text|json|markdown]
+${SCAN_USAGE}
   kube-compliance --version | --help
 
 REPORT is an InSpec / CINC Auditor JSON report (exec JSON, HDF), e.g. from
@@ -213,6 +217,20 @@ async function run(argv: string[], out: (s: string) => void, err: (s: string) =>
     out(`${pkg.version}\n`);
     return 0;
   }
+  if (cmd === 'scan') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(`Usage:\n${SCAN_USAGE}\n\n${SCAN_HELP}\n`);
+      return 0;
+    }
+    let options;
+    try {
+      options = parseScanArgs(rest);
+    } catch (e) {
+      if (e instanceof ScanUsageError) throw new UsageError(e.message);
+      throw e;
+    }
+    return scanCommand(options, out, err);
+  }
   const p = parseArgs(rest);
   switch (cmd) {
     case 'summary': {
@@ -313,6 +331,25 @@ function fleetGate(input: Input & { kind: 'fleet' }, thresholds: Record<string, 
   const failing = g.containers.filter((c) => c.problem || (c.result && !c.result.met)).length;
   err(`${failing} of ${g.containers.length - g.skipped.length} containers do not meet the thresholds (${rules} each):\n${g.violations.map((v) => `  ${v}\n`).join('')}`);
   return 1;
+}
+
+/** `scan`: SIGINT/SIGTERM cancel the run (auditors stopped, the temporary kubeconfig removed, the index says cancelled). */
+async function scanCommand(options: Parameters<typeof headlessScan>[0], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!ac.signal.aborted) err(`kube-compliance: ${sig}: cancelling (stopping running auditors)…\n`);
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const r = await headlessScan(options, { out, err, signal: ac.signal });
+    return r.code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (ac.signal.aborted) process.exitCode = SCAN_EXIT.cancelled;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
