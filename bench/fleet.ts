@@ -1,0 +1,108 @@
+// Fleet scan cost (issue 15 §8): the emulator's fleet scenario (200 running containers over 40 image digests in 10
+// namespaces, test/emulator/fleet.ts) scanned with the headless runner (src/core/fleet/headless.ts, what
+// `kube-compliance scan --all-namespaces` runs) and the TEST-DOUBLE auditor, in both dedupe modes, then dedupe image
+// again at concurrency 1 to show that wall time grows no faster than containers / concurrency. Needs root (the
+// emulator's container runtime). Shell-less containers are skipped (--skip-shell-less: no pod is changed).
+// The profile is a one-control profile written to a temporary folder: the figures are about the fleet machinery
+// (expansion, dedupe, scheduling, one kubectl exec per transport call), not about a profile's size.
+// Prints, one line per mode:
+//   fleet-scan: N containers, D digests, E exec sessions, W s wall, dedupe ratio R
+// (N scannable containers, D distinct running digests among them, E `kubectl exec` calls the double made — it logs
+// each with KC_DOUBLE_EXEC_LOG —, W the run's wall time, R containers per auditor run), then the scaling line.
+// Usage: npm run bench:fleet [-- --concurrency N --containers N --digests N --namespaces N]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { headlessScan, type HeadlessScanOptions } from '../src/core/fleet/headless';
+import type { DedupeMode } from '../src/core/fleet/dedupe';
+import { FLEET_DEFAULTS } from '../test/emulator/fleet';
+import { startCluster } from '../test/emulator/index';
+
+const root = join(__dirname, '..');
+const DOUBLE = join(root, 'test', 'fixtures', 'test-double-auditor.mjs');
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i > 0 ? Number(process.argv[i + 1]) : dflt;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const concurrency = arg('concurrency', 4);
+  const sizes = { containers: arg('containers', FLEET_DEFAULTS.containers), digests: arg('digests', FLEET_DEFAULTS.digests), namespaces: arg('namespaces', FLEET_DEFAULTS.namespaces) };
+  const work = mkdtempSync(join(tmpdir(), 'kc-bench-fleet-'));
+  const profile = join(work, 'profile');
+  mkdirSync(join(profile, 'controls'), { recursive: true });
+  writeFileSync(join(profile, 'inspec.yml'), 'name: bench-fleet\ntitle: One control per container\nversion: 0.1.0\nsupports:\n  - platform: linux\n');
+  writeFileSync(join(profile, 'controls', 'one.rb'), "control 'os-release' do\n  impact 0.5\n  title 'The image has an os-release'\n  describe file('/etc/os-release') do\n    it { should exist }\n  end\nend\n");
+
+  const started = Date.now();
+  const cluster = await startCluster({ scenario: 'fleet', ...sizes });
+  console.error(`[bench] fleet scenario (${sizes.containers} containers, ${sizes.digests} digests, ${sizes.namespaces} namespaces) running after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  let n = 0;
+  const run = async (dedupe: DedupeMode, c: number) => {
+    const log = join(work, `execs-${++n}.jsonl`);
+    writeFileSync(log, '');
+    const o: HeadlessScanOptions = {
+      selection: { kind: 'all-namespaces' },
+      context: 'demo-admin',
+      kubeconfig: cluster.kubeconfigPath,
+      profile,
+      concurrency: c,
+      dedupe,
+      out: join(work, `fleet-${n}`),
+      auditor: DOUBLE,
+      skipShellLess: true,
+      allowPodChanges: false,
+    };
+    let stderr = '';
+    const t0 = Date.now();
+    let runStart = 0; // the first progress line: expansion, classification and auditor discovery are over
+    const err = (s: string) => {
+      if (!runStart && s.startsWith('kube-compliance: [')) runStart = Date.now();
+      stderr += s;
+    };
+    const r = await headlessScan(o, { out: () => undefined, err, env: { ...process.env, KC_DOUBLE_EXEC_LOG: log, KUBECACHEDIR: join(work, 'kubecache') }, cwd: root });
+    const end = Date.now();
+    const wall = (end - t0) / 1000;
+    const scanWall = (end - (runStart || t0)) / 1000;
+    if (!r.plan || !r.run) throw new Error(`the run did not start (exit ${r.code}):\n${stderr}`);
+    const execs = readFileSync(log, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as { argv?: string[] }).argv?.[0] === 'exec').length;
+    const failed = r.run.counts.failed;
+    if (failed) console.error(`[bench] note: ${failed} container(s) failed to scan (exit ${r.code}); see ${r.indexPath}`);
+    return { plan: r.plan, execs, wall, scanWall, failed };
+  };
+  try {
+    const results = new Map<DedupeMode, Awaited<ReturnType<typeof run>>>();
+    for (const mode of ['image', 'none'] as const) {
+      const r = await run(mode, concurrency);
+      results.set(mode, r);
+      console.log(`fleet-scan: ${r.plan.containers} containers, ${r.plan.digests} digests, ${r.execs} exec sessions, ${r.wall.toFixed(1)} s wall, dedupe ratio ${r.plan.ratio}`);
+      console.log(`  (dedupe ${mode}, concurrency ${concurrency}: ${r.plan.scans} auditor runs, ${r.plan.unscannable.length} containers not scannable or skipped)`);
+    }
+    const image = results.get('image')!;
+    if (concurrency > 1) {
+      const one = await run('image', 1);
+      const speedup = one.scanWall / image.scanWall;
+      console.log(
+        `fleet-scan scaling (dedupe image, ${image.plan.scans} auditor runs): concurrency 1 ${one.wall.toFixed(1)} s wall (${one.scanWall.toFixed(1)} s scanning), ` +
+          `concurrency ${concurrency} ${image.wall.toFixed(1)} s wall (${image.scanWall.toFixed(1)} s scanning): scanning speed-up ${speedup.toFixed(2)}× (ideal ${concurrency}×); ` +
+          `${(one.scanWall / Math.max(1, one.plan.scans)).toFixed(2)} s per auditor run at concurrency 1`,
+      );
+    }
+    const none = results.get('none')!;
+    console.log(
+      `fleet-scan growth at concurrency ${concurrency}: ${none.plan.scans} auditor runs (dedupe none) ${none.scanWall.toFixed(1)} s scanning vs ${image.plan.scans} (dedupe image) ${image.scanWall.toFixed(1)} s: ` +
+        `${(none.scanWall / image.scanWall).toFixed(2)}× the time for ${(none.plan.scans / Math.max(1, image.plan.scans)).toFixed(2)}× the runs`,
+    );
+  } finally {
+    await cluster.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});
