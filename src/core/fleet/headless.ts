@@ -31,6 +31,9 @@ import { runFleet, type FleetRunResult } from './run';
 import type { FleetCounts, RunOneResult } from './scheduler';
 import { parseSelector, SelectorError } from './selector';
 import { clusterSource, expandSelection, FleetSelectionError, skipApproaches, type FleetSelection, type FleetTarget } from './targets';
+import { killGroup } from '../processGroup';
+import { describeSelection } from './targets';
+export { describeSelection } from './targets';
 
 /** The exit codes of `kube-compliance scan` (README "Results: how they are counted, and the headless CLI"). */
 export const SCAN_EXIT = {
@@ -267,18 +270,6 @@ export function runAuditorProcess(file: string, args: readonly string[], o: { re
   });
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /** One holder at a time per key (a pod's helpers: the sidecar is pointed at one sibling at a time). */
 class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
@@ -321,20 +312,6 @@ export interface HeadlessScanResult {
 export const SHELL_LESS_NEEDS_CONSENT =
   'Skipped: scanning this shell-less container would change its pod (a debug container added, or the scanner sidecar\'s wrapper installed); pass --allow-pod-changes to allow that in a headless run';
 
-export function describeSelection(s: FleetSelection): string {
-  switch (s.kind) {
-    case 'namespace':
-      return `namespace ${s.namespace}`;
-    case 'workload':
-      return `${s.workload.kind} ${s.namespace}/${s.workload.name}`;
-    case 'containers':
-      return s.containers.map((c) => `${c.namespace}/${c.pod}${c.container ? `/${c.container}` : ''}`).join(', ');
-    case 'selector':
-      return `pods matching ${s.selector}${s.namespace ? ` in namespace ${s.namespace}` : ' in every namespace'}`;
-    case 'all-namespaces':
-      return 'every namespace';
-  }
-}
 
 export function countsLine(c: FleetCounts): string {
   const ended = c.done + c.failed + c.skipped + c.cancelled;

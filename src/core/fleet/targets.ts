@@ -280,3 +280,19 @@ export function clusterSource(model: ClusterModel, classifier: Classifier): Flee
     },
   };
 }
+
+/** The selection in words, for messages and summaries. */
+export function describeSelection(s: FleetSelection): string {
+  switch (s.kind) {
+    case 'namespace':
+      return `namespace ${s.namespace}`;
+    case 'workload':
+      return `${s.workload.kind} ${s.namespace}/${s.workload.name}`;
+    case 'containers':
+      return s.containers.map((c) => `${c.namespace}/${c.pod}${c.container ? `/${c.container}` : ''}`).join(', ');
+    case 'selector':
+      return `pods matching ${s.selector}${s.namespace ? ` in namespace ${s.namespace}` : ' in every namespace'}`;
+    case 'all-namespaces':
+      return 'every namespace';
+  }
+}

@@ -16,7 +16,7 @@ import type { FleetIndex } from '../../core/fleet/indexFormat';
 import { summarize } from '../../core/results';
 import { runFleet, type FleetRunResult } from '../../core/fleet/run';
 import type { FleetCounts, RunOneResult } from '../../core/fleet/scheduler';
-import { clusterSource, expandSelection, skipApproaches, type FleetSelection, type FleetTarget } from '../../core/fleet/targets';
+import { clusterSource, describeSelection, expandSelection, skipApproaches, type FleetSelection, type FleetTarget } from '../../core/fleet/targets';
 import { APPROACH_LABEL } from '../../core/cluster/types';
 import type { Platform } from '../../services';
 import type { ExplorerService } from '../explorer/explorerService';
@@ -213,17 +213,7 @@ function countsText(c: FleetCounts): string {
     .join(', ') + ` of ${c.total}`;
 }
 
+/** The selection in words (the core's wording; an explicit selection as a count, as the tree's selection is one). */
 function describe(s: FleetSelection): string {
-  switch (s.kind) {
-    case 'namespace':
-      return `namespace ${s.namespace}`;
-    case 'workload':
-      return `${s.workload.kind} ${s.namespace}/${s.workload.name}`;
-    case 'containers':
-      return `${s.containers.length} selected item(s)`;
-    case 'selector':
-      return `pods matching ${s.selector}${s.namespace ? ` in ${s.namespace}` : ' in every namespace'}`;
-    case 'all-namespaces':
-      return 'every namespace';
-  }
+  return s.kind === 'containers' ? `${s.containers.length} selected item(s)` : describeSelection(s);
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import { redact } from '../../core/redact';
+import { killGroup } from '../../core/processGroup';
 
 /** The task type of every scan; also usable from tasks.json (schema in package.json `taskDefinitions`). */
 export const TASK_TYPE = 'kube-compliance';
@@ -154,18 +155,6 @@ export class AuditorTerminal implements vscode.Pseudoterminal {
     this.closed = true;
     if (lines.length) this.write(`\n${lines.map((l) => `\x1b[1m${l}\x1b[0m`).join('\n')}\n`);
     this.closeEmitter.fire(exitCode);
-  }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
   }
 }
 
