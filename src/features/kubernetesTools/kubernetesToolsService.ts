@@ -11,6 +11,7 @@
  */
 import * as vscode from 'vscode';
 import { loadKubeconfig } from '../../core/cluster/kubeconfig';
+import { Debouncer } from '../../core/cluster/model';
 import { Disposable, toDisposable } from '../../core/disposable';
 import { badgeText, badgeTooltip } from '../../core/fleet/badges';
 import { kubeconfigFiles } from '../../core/kubeconfigFiles';
@@ -22,6 +23,8 @@ import type { ContainerNode } from '../explorer/nodes';
 import type { ScanService } from '../scan/scanService';
 import { apisOf, KUBERNETES_EXTENSION_ID, type ClusterExplorerNode, type ClusterExplorerV1_1, type ConfigurationV1_1, type Node } from './api';
 
+const FRESH_MS = 10_000;
+
 export type KubernetesToolsStatus = { readonly state: 'absent' } | { readonly state: 'connected'; readonly configuration: boolean } | { readonly state: 'unavailable'; readonly reason: string };
 
 export class KubernetesToolsService extends Disposable {
@@ -31,6 +34,8 @@ export class KubernetesToolsService extends Disposable {
   private cachedContext: { value: string | undefined } | undefined;
   /** Container nodes handed to the Cluster Explorer, by tree item id (its menus pass back its own wrapper). */
   private readonly containers = new Map<string, ContainerNode>();
+  /** When a namespace's pods were last read for its tree (`CTX/NS`). */
+  private readonly readAt = new Map<string, number>();
   status: KubernetesToolsStatus = { state: 'absent' };
 
   constructor(
@@ -78,8 +83,11 @@ export class KubernetesToolsService extends Disposable {
       this.register(this.configuration.onDidChangeKubeconfigPath(() => this.follow()));
       this.register(this.configuration.onDidChangeContext((name) => void this.contextChanged(name)));
     }
-    this.register(this.scan.badges.onDidChange(() => this.explorerApi?.refresh()));
-    this.register(this.scan.onDidChangeRunning(() => this.explorerApi?.refresh()));
+    // its refresh redraws its whole tree: one redraw for a burst of badge and scan-state changes (a fleet run)
+    const redraw = new Debouncer(() => this.explorerApi?.refresh(), 400, 3000);
+    this.register(toDisposable(() => redraw.dispose()));
+    this.register(this.scan.badges.onDidChange(() => redraw.trigger()));
+    this.register(this.scan.onDidChangeRunning(() => redraw.trigger()));
     this.status = { state: 'connected', configuration: !!this.configuration };
     this.p.log.info(`Kubernetes extension ${ext.packageJSON?.version ?? ''} found: Kube Compliance adds containers, badges and Scan to its Cluster Explorer${this.configuration ? '' : ' (no configuration API: its kubeconfig is not followed)'}`);
     this.follow();
@@ -158,8 +166,17 @@ export class KubernetesToolsService extends Disposable {
     try {
       const context = this.requireContext();
       const { model, classifier } = this.explorer.pool.get(context);
-      model.invalidate(pod.namespace);
-      const summary = (await model.namespace(pod.namespace)).pods.find((s) => s.name === pod.name);
+      // re-read the namespace at most every FRESH_MS (its tree redraws expanded pods on every refresh), and when the pod is new
+      const key = `${context}/${pod.namespace}`;
+      if (Date.now() - (this.readAt.get(key) ?? 0) > FRESH_MS) {
+        model.invalidate(pod.namespace);
+        this.readAt.set(key, Date.now());
+      }
+      let summary = (await model.namespace(pod.namespace)).pods.find((s) => s.name === pod.name);
+      if (!summary) {
+        model.invalidate(pod.namespace);
+        summary = (await model.namespace(pod.namespace)).pods.find((s) => s.name === pod.name);
+      }
       if (!summary) return [messageNode(`Pod ${pod.namespace}/${pod.name} not found in ${context}`)];
       const classes = await classifier.classifyPod(summary.pod);
       return classes.map((c) => {
