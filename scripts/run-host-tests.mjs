@@ -10,6 +10,13 @@ import { cleanup, ensureHost, forwardHostConsole, launchBrowser, makeRunDir, rep
 import { startClusterProcess } from './lib/cluster.mjs';
 
 const TIMEOUT_S = Number(process.env.KC_HOST_TIMEOUT_S || 900);
+// The stand-in for Microsoft's Kubernetes extension (its VSIX is not on a registry this project can reach); see its
+// README. Loaded for the full run and whenever KC_HOST_SUITES selects the kubernetesTools suite.
+const KUBERNETES_TOOLS_STUB = join(repoRoot, 'test/fixtures/vscode-kubernetes-tools-stub');
+const withKubernetesToolsStub = () => {
+  const only = process.env.KC_HOST_SUITES?.split(',').filter(Boolean);
+  return !only || only.some((o) => 'kubernetesTools'.startsWith(o));
+};
 const log = (m) => console.log(`[host-tests] ${m}`);
 
 function build() {
@@ -33,7 +40,7 @@ async function viaTestElectron(runDir, ws, env) {
   Object.assign(process.env, env);
   await runTests({
     vscodeExecutablePath: process.env.VSCODE_EXECUTABLE_PATH,
-    extensionDevelopmentPath: repoRoot,
+    extensionDevelopmentPath: withKubernetesToolsStub() ? [repoRoot, KUBERNETES_TOOLS_STUB] : repoRoot,
     extensionTestsPath: join(repoRoot, 'dist-test/host/index.js'),
     launchArgs: [ws, '--disable-extensions', `--user-data-dir=${join(runDir, 'ud')}`],
   });
@@ -41,6 +48,10 @@ async function viaTestElectron(runDir, ws, env) {
 
 async function viaCodeServer(runDir, ws, env) {
   const prefix = ensureHost();
+  // The Kubernetes extension's test stub, installed as a user extension: code-server's server loads only one
+  // development extension (the last extensionDevelopmentPath of the payload), and it initialises its extensions list
+  // from the folders found in --extensions-dir at start.
+  if (withKubernetesToolsStub()) cpSync(KUBERNETES_TOOLS_STUB, join(runDir, 'ext', 'ms-kubernetes-tools.vscode-kubernetes-tools-0.0.0-stub'), { recursive: true });
   const server = await startCodeServer({ prefix, runDir, workspace: ws, env, log });
   let browser;
   const counts = { passed: 0, failed: 0, seen: false };

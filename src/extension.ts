@@ -6,6 +6,8 @@ import { registerAuthoringCommands } from './features/authoring/register';
 import { ExplorerService } from './features/explorer/explorerService';
 import { FleetService } from './features/fleet/fleetService';
 import { registerFleetCommands } from './features/fleet/register';
+import { KubernetesToolsService } from './features/kubernetesTools/kubernetesToolsService';
+import { registerKubernetesToolsCommands } from './features/kubernetesTools/register';
 import { registerExplorerCommands } from './features/explorer/register';
 import { registerResultsCommands } from './features/results/register';
 import { ResultsService } from './features/results/resultsService';
@@ -52,6 +54,9 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   const fleet = own(new FleetService(platform, explorer, scan, shellless));
   fleet.panel.setReportOpener((reportPath, label) => results.showResults({ reportPath, label }));
   registerFleetCommands(platform, fleet, () => explorer.activeContext());
+  // optional: only does something when Microsoft's Kubernetes extension is installed
+  const kubernetesTools = own(new KubernetesToolsService(platform, explorer, scan));
+  registerKubernetesToolsCommands(platform, kubernetesTools, scan, fleet, results);
 
   registerCommand(platform, 'kubeCompliance.showLog', () => () => {
     log.show();
@@ -59,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   });
 
   log.info('Kube Compliance activated');
-  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet };
+  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet, kubernetesTools };
 }
 
 export function deactivate(): void {

@@ -8,6 +8,26 @@ export const SECTION = 'kubeCompliance';
 
 /** Typed access to the `kubeCompliance.*` settings. */
 export class Config {
+  private followed: string | undefined;
+  private readonly followedChanged = new vscode.EventEmitter<void>();
+  /** Fires when the kubeconfig followed from another extension changes (see `kubeconfigPath`). */
+  readonly onDidChangeFollowedKubeconfig = this.followedChanged.event;
+
+  /**
+   * The kubeconfig file(s) every feature reads: `kubeCompliance.kubeconfig` when set, else the one followed from the
+   * Kubernetes extension (src/features/kubernetesTools), else undefined (KUBECONFIG / ~/.kube/config).
+   */
+  kubeconfigPath(): string | undefined {
+    return this.text('kubeconfig') ?? this.followed;
+  }
+
+  /** Set by the Kubernetes extension integration: the kubeconfig it uses, or undefined to stop following. */
+  setFollowedKubeconfig(path: string | undefined): void {
+    if (path === this.followed) return;
+    this.followed = path;
+    this.followedChanged.fire();
+  }
+
   get<K extends SettingKey>(key: K): Settings[K] {
     return vscode.workspace.getConfiguration(SECTION).get<Settings[K]>(key, SETTING_DEFAULTS[key]);
   }

@@ -16,6 +16,7 @@ export interface Settings {
   'authoring.runOnSave': boolean;
   'authoring.checkOnSave': boolean;
   'scan.useScannerIdentity': 'never' | 'ask' | 'always';
+  'kubernetesTools.followKubeconfig': boolean;
 }
 
 export type SettingKey = keyof Settings;
@@ -33,5 +34,6 @@ export const SETTING_DEFAULTS: { readonly [K in SettingKey]: Settings[K] } = {
   'authoring.runOnSave': true,
   'authoring.checkOnSave': true,
   'scan.useScannerIdentity': 'ask',
+  'kubernetesTools.followKubeconfig': true,
 };
 

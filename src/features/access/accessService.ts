@@ -181,7 +181,7 @@ export class AccessService extends Disposable {
   /** TokenRequest, then the kubeconfig is (re)written; the token itself is never kept anywhere else. */
   private async issueToken(client: ClusterClient, rec: Omit<IdentityRecord, 'expiresAt' | 'kubeconfigPath'>): Promise<IdentityRecord> {
     const { token, expiresAt } = await identityBackend(client).requestToken(rec.namespace, rec.id, rec.tokenSeconds);
-    const cluster = clusterEntry(minimiseKubeconfig(kubeconfigFiles(this.p.config.text('kubeconfig')), rec.context).yaml);
+    const cluster = clusterEntry(minimiseKubeconfig(kubeconfigFiles(this.p.config.kubeconfigPath()), rec.context).yaml);
     const kubeconfigPath = writeIdentityKubeconfig(rec.dir, identityKubeconfigYaml(cluster, rec.id, rec.namespace, token));
     return { ...rec, kubeconfigPath, expiresAt: expiresAt.toISOString() };
   }

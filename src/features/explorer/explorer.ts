@@ -522,7 +522,8 @@ export function containerDescription(c: ContainerClassification, scanning = fals
   return `${c.compatibility} · ${how}${role}${scanning ? ' · scanning…' : ''} · ${c.image}`;
 }
 
-function containerItem(node: ContainerNode, scanning: boolean): vscode.TreeItem {
+/** A container's tree item (also rendered under the Kubernetes extension's pods, src/features/kubernetesTools). */
+export function containerItem(node: ContainerNode, scanning: boolean): vscode.TreeItem {
   const c = node.classification;
   const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;

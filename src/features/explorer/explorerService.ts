@@ -29,13 +29,13 @@ export class ExplorerService extends Disposable {
     this.treeView = this.register(vscode.window.createTreeView('kubeCompliance.clusters', { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }));
     this.register(this.treeView.onDidCollapseElement((e) => this.provider.collapsed(e.element)));
     this.updateKubeconfigKey();
-    this.register(
-      p.config.onDidChange(['kubeconfig', 'api'], () => {
-        this.pool.reload(this.settings());
-        this.provider.refresh();
-        this.updateKubeconfigKey();
-      }),
-    );
+    const reload = () => {
+      this.pool.reload(this.settings());
+      this.provider.refresh();
+      this.updateKubeconfigKey();
+    };
+    this.register(p.config.onDidChange(['kubeconfig', 'api'], reload));
+    this.register(p.config.onDidChangeFollowedKubeconfig(reload));
     registerYamlDocuments(p.extension, this.pool);
     this.register(vscode.workspace.registerTextDocumentContentProvider(INFO_SCHEME, { provideTextDocumentContent: (uri) => this.infoDocs.get(uri.toString()) ?? '' }));
     this.register(vscode.workspace.onDidCloseTextDocument((d) => this.infoDocs.delete(d.uri.toString())));
@@ -47,7 +47,7 @@ export class ExplorerService extends Disposable {
   }
 
   private settings() {
-    return { kubeconfig: this.p.config.text('kubeconfig'), qps: this.p.config.get('api.qps'), burst: this.p.config.get('api.burst') };
+    return { kubeconfig: this.p.config.kubeconfigPath(), qps: this.p.config.get('api.qps'), burst: this.p.config.get('api.burst') };
   }
 
   updateKubeconfigKey(): void {

@@ -22,6 +22,11 @@ export class ComplianceBadges extends Disposable {
     return this.state.get(STATE.badges, {});
   }
 
+  /** Every stored badge by key (`CTX/NS/POD/CONTAINER`). */
+  entries(): Readonly<Record<string, ComplianceBadge>> {
+    return this.all();
+  }
+
   get(ref: ContainerRef): ComplianceBadge | undefined {
     return this.all()[badgeKey(ref)];
   }

@@ -429,7 +429,7 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
         });
         let kubeconfigPath = input.kubeconfigPath;
         if (!kubeconfigPath) {
-          const override = this.config.text('kubeconfig');
+          const override = this.config.kubeconfigPath();
           const m = minimiseKubeconfig(kubeconfigFiles(override), input.target.context || undefined);
           kubeconfig = writePrivateKubeconfig(m.yaml);
           this.liveKubeconfigs.add(kubeconfig);
