@@ -183,9 +183,11 @@ export const TEXT_LIMIT = 32_767;
 
 /**
  * Caps text at `limit` characters (UTF-16 code units, as STIG Viewer's Java and Excel count), ending with a note of
- * how much was cut; never splits a surrogate pair.
+ * how much was cut; never splits a surrogate pair. XML 1.0's forbidden characters are made visible first (see below).
  */
-export function capText(s: string, limit = TEXT_LIMIT): string {
+export function capText(text: string, limit = TEXT_LIMIT): string {
+  // counted on the text as written: forbidden control characters become visible `\u0001` first
+  const s = visibleControls(text);
   if (s.length <= limit) return s;
   const note = (n: number): string => `\n[truncated: ${n} more characters; see the HDF report]`;
   let keep = limit - note(s.length).length;
