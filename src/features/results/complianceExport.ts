@@ -124,6 +124,16 @@ export async function exportCompliance(p: Platform, entries: readonly ExportEntr
   const perContainer = mode === 'per-container' && entries.length > 1;
   let target = args.target;
   if (!target) {
+    // the default place is beside the report (or the fleet index): one pick, no dialog; "Choose…" opens the dialog
+    const suggested = perContainer ? path.join(defaultFolder, `compliance-${format}`) : path.join(defaultFolder, result.files[0].name);
+    const where = await p.confirmations.pick({ id: 'exports.destination', title: `Where should the ${EXPORT_LABELS[format]} go?` }, [
+      { label: perContainer ? `Into ${suggested}` : `Save as ${suggested}`, description: existsSync(suggested) ? 'replaces what is there' : '', answer: 'suggested' },
+      { label: 'Choose where…', answer: 'choose' },
+    ]);
+    if (!where) return undefined;
+    if (where.answer === 'suggested') target = suggested;
+  }
+  if (!target) {
     const picked = perContainer
       ? (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Export Here', defaultUri: vscode.Uri.file(defaultFolder) }))?.[0]
       : await vscode.window.showSaveDialog({ title: EXPORT_LABELS[format], defaultUri: vscode.Uri.file(path.join(defaultFolder, result.files[0].name)), filters: { [EXPORT_LABELS[format]]: [EXPORT_EXTENSIONS[format]] } });
