@@ -124,7 +124,7 @@ export function parseExportArgs(args: readonly string[]): ExportCommandOptions {
   };
 }
 
-async function readText(file: string, what: string, stdin: () => Promise<string>): Promise<string> {
+export async function readText(file: string, what: string, stdin: () => Promise<string> = () => Promise.reject(new ExportInputError('no standard input here'))): Promise<string> {
   if (file === '-') return stdin();
   try {
     const st = await stat(file);
@@ -147,7 +147,7 @@ function jsonOf(text: string): unknown {
 }
 
 /** A report's text → one entry, attestations applied first (their notes go to `note`). */
-function toEntry(text: string, name: string, label: string, extra: Partial<ExportEntry>, attestations: readonly Attestation[], now: Date, note: (s: string) => void): ExportEntry {
+export function entryFromText(text: string, name: string, label: string, extra: Partial<ExportEntry>, attestations: readonly Attestation[], now: Date, note: (s: string) => void): ExportEntry {
   let data: unknown = jsonOf(text) ?? text;
   if (attestations.length && typeof data === 'object') {
     try {
@@ -169,14 +169,20 @@ function toEntry(text: string, name: string, label: string, extra: Partial<Expor
 }
 
 /** Every input as entries: a report is one; a fleet index is each finished container (a follower shares its primary's report). */
-async function loadEntries(o: ExportCommandOptions, attestations: readonly Attestation[], now: Date, note: (s: string) => void, stdin: () => Promise<string>): Promise<ExportEntry[]> {
+export async function loadEntries(
+  inputs: readonly string[],
+  attestations: readonly Attestation[],
+  now: Date,
+  note: (s: string) => void,
+  stdin: () => Promise<string> = () => Promise.reject(new ExportInputError('no standard input here')),
+): Promise<ExportEntry[]> {
   const entries: ExportEntry[] = [];
-  for (const input of o.inputs) {
+  for (const input of inputs) {
     const text = await readText(input, 'report', stdin);
     const name = input === '-' ? 'standard input' : input;
     const data = jsonOf(text);
     if (!isFleetIndexData(data)) {
-      entries.push(toEntry(text, name, input === '-' ? 'stdin' : basename(input), {}, attestations, now, note));
+      entries.push(entryFromText(text, name, input === '-' ? 'stdin' : basename(input), {}, attestations, now, note));
       continue;
     }
     let index;
@@ -200,7 +206,7 @@ async function loadEntries(o: ExportCommandOptions, attestations: readonly Attes
       try {
         if (!texts.has(path)) texts.set(path, await readText(path, 'report', stdin));
         entries.push(
-          toEntry(texts.get(path)!, path, label, { namespace: item.namespace, pod: item.pod, container: item.container, image: item.image, imageDigest: item.imageDigest }, attestations, now, note),
+          entryFromText(texts.get(path)!, path, label, { namespace: item.namespace, pod: item.pod, container: item.container, image: item.image, imageDigest: item.imageDigest }, attestations, now, note),
         );
       } catch (e) {
         if (!(e instanceof ExportInputError)) throw e;
@@ -251,7 +257,7 @@ export async function runExportCommand(o: ExportCommandOptions, io: ExportIo): P
     }
   }
   const notes: string[] = [];
-  const entries = await loadEntries(o, attestations, now, (s) => notes.push(s), io.stdin);
+  const entries = await loadEntries(o.inputs, attestations, now, (s) => notes.push(s), io.stdin);
   const result = buildExport(o.format, entries, { ...o.checklist, mode: o.mode, now, baseName: 'compliance' });
   const written: string[] = [];
   if (o.out === '-') io.out(result.files[0].content);
