@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { buildExport, CKL_STATUSES, CKLB_STATUSES, TEXT_LIMIT, toCkl, toCklbObject } from '../../src/core/exports';
+import { parseExportArgs } from '../../src/core/exports/command';
 import { count, counterUuid, entry, HOSTILE, hostileReport, parseXml, XML_FORBIDDEN, xmlValid } from './exportsHelpers';
 
 /**
@@ -191,4 +192,25 @@ test('CKLB: many containers → one document with a stig per container; hostile 
   assert.equal(back.stigs[1].rules[0].rule_title, HOSTILE);
   const details = back.stigs[1].rules[0].finding_details;
   assert.ok(details.length <= TEXT_LIMIT && details.length > TEXT_LIMIT - 10 && details.includes('\\u0001'), 'capped, controls visible');
+});
+
+test('CKL/CKLB: the DISA STIG name, version, release and benchmark date can be given (heimdall2#5554), as SAF writes releaseinfo', () => {
+  const stig = { title: 'Canonical Ubuntu 22.04 LTS Security Technical Implementation Guide', version: '2', release: '3', benchmarkDate: '24 Jul 2025' };
+  const ckl = checkCklStructure(toCkl([entry('k8s-ubuntu-stig-train-v1.json')], { stig }));
+  const [s] = ckl.CHECKLIST.STIGS.iSTIG;
+  assert.deepEqual([sid(s, 'title'), sid(s, 'version'), sid(s, 'releaseinfo')], [stig.title, '2', 'Release: 3 Benchmark Date: 24 Jul 2025']);
+  assert.equal(attr(s.VULN[0], 'STIGRef')[0], `${stig.title} :: Version 2, Release: 3 Benchmark Date: 24 Jul 2025`);
+  const doc = toCklbObject([entry('k8s-ubuntu-stig-train-v1.json')], { stig }) as { stigs: Array<{ stig_name: string; display_name: string; version: string; release_info: string }> };
+  assert.deepEqual([doc.stigs[0].display_name, doc.stigs[0].version, doc.stigs[0].release_info], ['Canonical Ubuntu 22.04 LTS STIG', '2', 'Release: 3 Benchmark Date: 24 Jul 2025']);
+});
+
+test('export arguments: formats, modes, checklist options and the STIG header; wrong values are usage errors that say what is allowed', () => {
+  const o = parseExportArgs(['cklb', 'a.json', 'b.json', '-o', 'out', '--mode=per-container', '--profile-error-as-open', '--role', 'Workstation', '--tech-area', 'UNIX OS', '--stig-version', '2', '--benchmark-date', '24 Jul 2025', '--attestations', 'x.yml', '--attestations', 'y.json']);
+  assert.deepEqual([o.format, o.inputs, o.out, o.mode, o.attestationFiles], ['cklb', ['a.json', 'b.json'], 'out', 'per-container', ['x.yml', 'y.json']]);
+  assert.deepEqual([o.checklist.profileErrorAsOpen, o.checklist.role, o.checklist.techArea, o.checklist.stig], [true, 'Workstation', 'UNIX OS', { title: undefined, version: '2', release: undefined, benchmarkDate: '24 Jul 2025' }]);
+  assert.throws(() => parseExportArgs(['ckl', 'a.json', '--out', 'x', '--stig-version', 'V2']), /--stig-version must be a number/);
+  assert.throws(() => parseExportArgs(['ckl', 'a.json', '--out', 'x', '--benchmark-date', 'yesterday']), /--benchmark-date must be a date/);
+  assert.throws(() => parseExportArgs(['ckl', 'a.json', '--out', 'x', '--out', 'y']), /--out given more than once/);
+  assert.throws(() => parseExportArgs(['ckl', '-', '-', '--out', 'x']), /only one report can come from standard input/);
+  assert.throws(() => parseExportArgs(['ckl', 'a.json', '--out', 'x', '--classification', 'SECRET']), /--classification must be one of UNCLASSIFIED/);
 });

@@ -62,7 +62,7 @@ interface StigHeader {
 
 export function stigHeader(entry: ExportEntry, options: ChecklistOptions, note?: string): StigHeader {
   const p = stigProfile(entry.report);
-  const { version, release } = stigVersion(p);
+  const { version, release } = stigVersion(p, options.stig);
   return {
     version,
     classification: options.classification ?? 'UNCLASSIFIED',
@@ -72,7 +72,7 @@ export function stigHeader(entry: ExportEntry, options: ChecklistOptions, note?:
     description: [p.summary ?? '', note ?? ''].filter(Boolean).join('\n'),
     filename: '',
     releaseinfo: release,
-    title: p.title || p.name,
+    title: options.stig?.title || p.title || p.name,
     uuid: newUuid(options),
     notice: p.license ?? '',
     source: 'STIG.DOD.MIL',

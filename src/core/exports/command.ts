@@ -18,7 +18,8 @@ import { reconciliationText } from './reconcile';
 
 export const EXPORT_USAGE = `  kube-compliance export ckl|cklb|xccdf|csv|html REPORT… --out FILE|DIR [--mode combined|per-container]
                       [--attestations FILE]… [--profile-error-as-open] [--host-name NAME] [--role ROLE]
-                      [--asset-type TYPE] [--tech-area AREA] [--classification C] [--vuln-id gid|id]`;
+                      [--asset-type TYPE] [--tech-area AREA] [--classification C] [--vuln-id gid|id]
+                      [--stig-title T] [--stig-version N] [--stig-release N] [--benchmark-date D]`;
 
 export const EXPORT_HELP = `export     writes compliance exports for assessors from reports or fleet indexes:
              ckl    STIG Viewer 2 checklist (SAF CLI hdf2ckl mapping)     cklb  STIG Viewer 3 checklist
@@ -37,6 +38,9 @@ export const EXPORT_HELP = `export     writes compliance exports for assessors f
              --tech-area AREA         e.g. "UNIX OS", "Application Review" (STIG Viewer's list)
              --classification C       ${CKL_CLASSIFICATIONS.join(' | ')} (default UNCLASSIFIED)
              --vuln-id gid|id         Vuln_Num from the gid tag (default) or the control id (SAF's default)
+             --stig-title/-version/-release, --benchmark-date
+                                      the DISA STIG's name, version, release and date for the checklist header
+                                      (default: the profile's title and version, major → version, minor → release)
            The checklist status differs from Heimdall's for some controls (a test errored, none ran); those are
            listed on stderr after every export. Exit 0 written, 2 usage, 3 unreadable input or output not written.`;
 
@@ -56,11 +60,21 @@ export interface ExportCommandOptions {
   readonly checklist: ChecklistOptions;
 }
 
-const VALUE = new Set(['--out', '-o', '--mode', '--attestations', '--host-name', '--role', '--asset-type', '--tech-area', '--classification', '--vuln-id']);
+const VALUE = new Set(['--out', '-o', '--mode', '--attestations', '--host-name', '--role', '--asset-type', '--tech-area', '--classification', '--vuln-id', '--stig-title', '--stig-version', '--stig-release', '--benchmark-date']);
 
 function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(v)) throw new ExportUsageError(`${flag} must be one of ${allowed.map((a) => (a === '' ? '""' : a)).join(', ')}, not "${v}"`);
   return v as T;
+}
+
+function stigOption(title?: string, version?: string, release?: string, benchmarkDate?: string): ChecklistOptions['stig'] {
+  for (const [flag, v] of [['--stig-version', version], ['--stig-release', release]] as const) {
+    if (v !== undefined && !/^\d+$/.test(v)) throw new ExportUsageError(`${flag} must be a number (e.g. 2), not "${v}"`);
+  }
+  if (benchmarkDate !== undefined && !/^\d{1,2} \w{3} \d{4}$|^\d{4}-\d{2}-\d{2}$/.test(benchmarkDate)) {
+    throw new ExportUsageError(`--benchmark-date must be a date as DISA writes it ("24 Jul 2024") or YYYY-MM-DD, not "${benchmarkDate}"`);
+  }
+  return title || version || release || benchmarkDate ? { title, version, release, benchmarkDate } : undefined;
 }
 
 export function parseExportArgs(args: readonly string[]): ExportCommandOptions {
@@ -120,6 +134,7 @@ export function parseExportArgs(args: readonly string[]): ExportCommandOptions {
       techArea: techArea === undefined ? undefined : oneOf('--tech-area', techArea, CKL_TECH_AREAS),
       classification: classification === undefined ? undefined : oneOf('--classification', classification, CKL_CLASSIFICATIONS),
       vulnIdFrom: vulnId === undefined ? undefined : oneOf('--vuln-id', vulnId, ['gid', 'id'] as const),
+      stig: stigOption(single('--stig-title'), single('--stig-version'), single('--stig-release'), single('--benchmark-date')),
     },
   };
 }

@@ -63,6 +63,11 @@ export interface ChecklistOptions {
   readonly classification?: CklClassification;
   /** Export Heimdall's Profile Error as Open instead of SAF's result-based status (see reconcile.ts). */
   readonly profileErrorAsOpen?: boolean;
+  /**
+   * The DISA STIG this checklist is for, when the profile's own name and version are not it (heimdall2#5554): title,
+   * version, release number and benchmark date, as SAF's hdf2ckl `--metadata` (`releaseinfo` = "Release: N Benchmark Date: D").
+   */
+  readonly stig?: { readonly title?: string; readonly version?: string; readonly release?: string; readonly benchmarkDate?: string };
   /** Vuln_Num from the `gid` tag (V-xxxx, what STIG Viewer and STIG Manager key on; default) or the control id (SAF's default). */
   readonly vulnIdFrom?: 'gid' | 'id';
   /** For tests: makes ids deterministic. Default: `crypto.randomUUID`. */
@@ -245,9 +250,12 @@ export function stigProfile(report: Report): ProfileInfo {
 }
 
 /** SAF's header version/release from a profile version (`coerce(profile.version)`: major → version, minor → release). */
-export function stigVersion(p: ProfileInfo): { version: string; release: string } {
+export function stigVersion(p: ProfileInfo, stig: ChecklistOptions['stig'] = {}): { version: string; release: string } {
   const m = /(\d+)(?:\.(\d+))?/.exec(p.version ?? '');
-  return { version: m ? String(Number(m[1])) : '0', release: `Release: ${m?.[2] ? Number(m[2]) : 0}` };
+  const version = stig.version ?? (m ? String(Number(m[1])) : '0');
+  const number = stig.release ?? String(m?.[2] ? Number(m[2]) : 0);
+  // heimdall2 `getReleaseInfo`: "Release: N Benchmark Date: D", either part alone when only one is known
+  return { version, release: stig.benchmarkDate ? `Release: ${number} Benchmark Date: ${stig.benchmarkDate}` : `Release: ${number}` };
 }
 
 /** HOST_NAME for a set of containers: the given name, the one container's label, or what they share. */
