@@ -6,6 +6,7 @@ import { loadFleetReports, resolveReportPath } from './core/fleet/indexFile';
 import { FleetIndexError, isFleetIndexData, parseFleetIndex } from './core/fleet/indexFormat';
 import { buildRollup } from './core/fleet/rollup';
 import { headlessScan, parseScanArgs, SCAN_EXIT, SCAN_HELP, SCAN_USAGE, ScanUsageError } from './core/fleet/headless';
+import { EXPORT_HELP, EXPORT_USAGE, ExportInputError, ExportUsageError, parseExportArgs, runExportCommand } from './core/exports/command';
 import {
   evaluateThreshold,
   compareReports,
@@ -36,6 +37,7 @@ const USAGE = `Usage:
   kube-compliance threshold REPORT (--file THRESHOLD.yml | --inline '{"compliance.min":80}')
   kube-compliance compare OLD_REPORT NEW_REPORT [--format text|json|markdown]
 ${SCAN_USAGE}
+${EXPORT_USAGE}
   kube-compliance --version | --help
 
 REPORT is an InSpec / CINC Auditor JSON report (exec JSON, HDF), e.g. from
@@ -52,6 +54,7 @@ threshold  checks a SAF CLI threshold file (saf validate threshold semantics, e.
            Exit 0 when every rule is met, 1 listing each unmet rule.
 compare    what changed between two runs: new failures, fixed, other status changes,
            added and removed controls, result-level changes, compliance delta.
+${EXPORT_HELP}
 
 With a fleet index: summary rolls the containers' reports up (cluster, namespace,
 workload, container) and names the most failed controls; threshold requires every
@@ -230,6 +233,19 @@ async function run(argv: string[], out: (s: string) => void, err: (s: string) =>
       throw e;
     }
     return scanCommand(options, out, err);
+  }
+  if (cmd === 'export') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(`Usage:\n${EXPORT_USAGE}\n\n${EXPORT_HELP}\n`);
+      return 0;
+    }
+    try {
+      return await runExportCommand(parseExportArgs(rest), { out, err, stdin: async () => readInput('-', 'report') });
+    } catch (e) {
+      if (e instanceof ExportUsageError) throw new UsageError(e.message);
+      if (e instanceof ExportInputError) throw new InputError(e.message);
+      throw e;
+    }
   }
   const p = parseArgs(rest);
   switch (cmd) {

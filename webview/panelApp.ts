@@ -3,6 +3,7 @@
 // No DOM here: the page's part (waiting for the components, the snapshot) is passed in by main.ts.
 import {
   isHostToPanel,
+  type ExportCommand,
   type HostRequests,
   type OpenSourceResult,
   type PanelFilter,
@@ -152,7 +153,7 @@ export class PanelApp {
     this.post({ type: 'run', command });
   }
 
-  exportAs(format: 'csv' | 'markdown' | 'hdf'): void {
+  exportAs(format: ExportCommand['format']): void {
     this.post({ type: 'export', format });
   }
 

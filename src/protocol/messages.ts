@@ -191,7 +191,8 @@ export interface RenderedCommand {
 }
 export interface ExportCommand {
   readonly type: 'export';
-  readonly format: 'csv' | 'markdown' | 'hdf';
+  /** `compliance`: the checklist / XCCDF / HTML export (the host asks which); `attestations`: edit the report's attestations. */
+  readonly format: 'csv' | 'markdown' | 'hdf' | 'compliance' | 'attestations';
 }
 export interface RunCommand {
   readonly type: 'run';
@@ -272,7 +273,7 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
     case 'rendered':
       return ['report', 'filter', 'detail', 'comparison', 'error'].includes(x.phase as string) && typeof x.ms === 'number' && isInt(x.matching);
     case 'export':
-      return x.format === 'csv' || x.format === 'markdown' || x.format === 'hdf';
+      return x.format === 'csv' || x.format === 'markdown' || x.format === 'hdf' || x.format === 'compliance' || x.format === 'attestations';
     case 'run':
       return x.command === 'openReport' || x.command === 'compareReports' || x.command === 'refresh';
     case 'persist':

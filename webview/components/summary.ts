@@ -59,6 +59,8 @@ export class KcSummary extends StoreElement<{ report: PanelReport | undefined; s
         <vscode-button secondary title="Export the controls as CSV" @click=${() => this.app.exportAs('csv')}><span class="codicon codicon-table"></span> CSV</vscode-button>
         <vscode-button secondary title="Export a Markdown summary" @click=${() => this.app.exportAs('markdown')}><span class="codicon codicon-markdown"></span> Markdown</vscode-button>
         <vscode-button secondary title="Copy the HDF JSON to the clipboard" @click=${() => this.app.exportAs('hdf')}><span class="codicon codicon-copy"></span> HDF</vscode-button>
+        <vscode-button secondary title="Export a STIG checklist (CKL, CKLB), XCCDF results, SAF CSV or an HTML report" @click=${() => this.app.exportAs('compliance')}><span class="codicon codicon-checklist"></span> Checklist…</vscode-button>
+        <vscode-button secondary title="Attest Not Reviewed controls (SAF CLI attestations, applied to every export)" @click=${() => this.app.exportAs('attestations')}><span class="codicon codicon-verified"></span> Attestations…</vscode-button>
         <vscode-button secondary title="Compare with another report" @click=${() => this.app.run('compareReports')}><span class="codicon codicon-diff"></span> Compare</vscode-button>
         ${comparisonHidden ? html`<vscode-button secondary @click=${() => this.app.showComparison(true)}>Show comparison</vscode-button>` : nothing}
       </div>

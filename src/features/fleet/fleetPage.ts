@@ -56,6 +56,7 @@ a { color: var(--vscode-textLink-foreground); } a[aria-disabled="true"] { color:
 <h1>Fleet compliance: <span id="compliance">${t.reported ? `${t.compliance}%` : '—'}</span></h1>
 <p id="summary">${t.containers} container(s): ${t.outcomes.done} scanned, ${t.outcomes.failed} failed, ${t.outcomes.skipped} not scannable${t.outcomes.cancelled ? `, ${t.outcomes.cancelled} cancelled` : ''}${index.complete ? '' : ' — the run did not finish'}. Profile ${esc(index.profile.location)} (${esc(index.profile.hash.slice(0, 19))}…), ${index.dedupe === 'image' ? 'one scan per image' : 'every container scanned'}. Index: ${esc(indexPath)}</p>
 ${rollup.reportErrors.length ? `<p class="error">${rollup.reportErrors.map(esc).join('<br>')}</p>` : ''}
+<p><button id="export" type="button" title="STIG checklist (CKL, CKLB), XCCDF results, SAF CSV or an HTML report of every container">Checklist…</button></p>
 <h2>By namespace, workload and container</h2>
 <table class="rollup" aria-label="Rollup"><thead><tr><th>Where</th><th class="num">Compliance</th><th class="num">Passed</th><th class="num">Failed</th><th class="num">N/A</th><th class="num">Not reviewed</th><th class="num">Profile error</th><th class="num">Reported</th></tr></thead>
 <tbody>${rollup.clusters.map((c) => nodeRows(c, 0)).join('')}</tbody></table>
@@ -64,6 +65,10 @@ ${matrix}
 <script nonce="${nonce}">
 const vscode = acquireVsCodeApi();
 document.addEventListener('click', (e) => {
+  if (e.target instanceof Element && e.target.closest('#export')) {
+    vscode.postMessage({ type: 'export' });
+    return;
+  }
   const a = e.target instanceof Element ? e.target.closest('a[data-key]') : null;
   if (!a) return;
   e.preventDefault();

@@ -21,6 +21,8 @@ interface OpenMessage {
   readonly key: string;
 }
 const isOpen = (m: unknown): m is OpenMessage => !!m && typeof m === 'object' && (m as OpenMessage).type === 'open' && typeof (m as OpenMessage).key === 'string';
+/** The page's "Checklist…" button: export the fleet (CKL, CKLB, XCCDF, CSV, HTML). */
+const isExport = (m: unknown): boolean => !!m && typeof m === 'object' && (m as { type?: unknown }).type === 'export';
 
 /** What the panel shows, for tests and the drill-down. */
 export interface FleetView {
@@ -70,8 +72,18 @@ export class FleetPanel extends Disposable {
     return this.current;
   }
 
+  /** How the fleet is exported (the fleet service). */
+  setExporter(exportFleet: (indexPath: string) => Promise<unknown>): void {
+    this.exportFleet = exportFleet;
+  }
+  private exportFleet: ((indexPath: string) => Promise<unknown>) | undefined;
+
   /** Drill-down: opens one container's report in the results panel. Returns the report path, or undefined. */
   async receive(m: unknown): Promise<string | undefined> {
+    if (isExport(m) && this.current) {
+      await this.exportFleet?.(this.current.indexPath);
+      return undefined;
+    }
     if (!isOpen(m) || !this.current) return undefined;
     const item = this.current.index.items.find((i) => itemKey(i) === m.key);
     const path = item ? resolveReportPath(this.current.indexPath, item) : undefined;

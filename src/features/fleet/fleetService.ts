@@ -6,9 +6,10 @@
  * and Cancel), and opens the fleet report when the run ends. Nothing already written is lost: the index is rewritten
  * as each container ends, and a cancelled or failed run keeps what finished.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from '../../core/disposable';
+import { exportCompliance, fleetEntries, type ComplianceExportArgs, type ComplianceExportResult } from '../results/complianceExport';
 import { podsToChange, planFleet, type DedupeMode, type FleetPlan } from '../../core/fleet/dedupe';
 import { hashInputs, hashProfile } from '../../core/fleet/hash';
 import { loadFleetReports, resolveReportPath } from '../../core/fleet/indexFile';
@@ -53,6 +54,14 @@ export class FleetService extends Disposable {
   ) {
     super();
     this.panel = this.register(new FleetPanel(p));
+    this.panel.setExporter((indexPath) => this.exportCompliance(indexPath, {}));
+  }
+
+  /** CKL / CKLB / XCCDF / CSV / HTML of every finished container of a fleet run (src/features/results/complianceExport.ts). */
+  async exportCompliance(indexPath: string, args: ComplianceExportArgs): Promise<ComplianceExportResult | undefined> {
+    const notes: string[] = [];
+    const entries = await fleetEntries(indexPath, (n) => notes.push(n));
+    return exportCompliance(this.p, entries, dirname(indexPath), args, notes);
   }
 
   /** Scans every container of the selection; undefined when the user cancelled before anything ran. */

@@ -5,6 +5,7 @@ import { registerCommand } from '../../platform/commands';
 import type { Platform } from '../../services';
 import type { FleetService } from './fleetService';
 import { selectionOf } from './selection';
+import { complianceExportArgs } from '../results/complianceExport';
 
 /** Fleet commands: Scan Namespace…, Scan Workload…, Scan Selected, Cancel Fleet Scan, Open Fleet Report…. */
 export function registerFleetCommands(p: Platform, fleet: FleetService, activeContext: () => string | undefined): void {
@@ -38,6 +39,18 @@ export function registerFleetCommands(p: Platform, fleet: FleetService, activeCo
   });
 
   registerCommand(p, 'kubeCompliance.cancelFleetScan', () => () => fleet.cancel());
+
+  // arg: { indexPath?, format?, mode?, target?, profileErrorAsOpen? }; default: the fleet report on screen
+  registerCommand(p, 'kubeCompliance.exportFleetCompliance', () => async (arg?: unknown) => {
+    const given = (arg as { indexPath?: unknown } | undefined)?.indexPath;
+    const indexPath =
+      typeof given === 'string'
+        ? given
+        : (fleet.panel.current?.indexPath ??
+          (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Export a fleet run: choose its fleet-index.json', filters: { 'Fleet index': ['json'] } }))?.[0]?.fsPath);
+    if (!indexPath) return undefined;
+    return fleet.exportCompliance(indexPath, complianceExportArgs(arg));
+  });
 
   registerCommand(p, 'kubeCompliance.openFleetReport', () => async (arg?: unknown) => {
     const path = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Open a fleet index (fleet-index.json)', filters: { 'Fleet index': ['json'] } }))?.[0]?.fsPath;

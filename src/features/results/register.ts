@@ -2,6 +2,7 @@ import { registerCommand } from '../../platform/commands';
 import type { Platform } from '../../services';
 import { REVEAL_CONTROL_COMMAND } from './editorFeedback';
 import { toShowResultsArgs, type LoadedReport } from './loader';
+import { complianceExportArgs, editAttestations } from './complianceExport';
 import { copyHdf, exportCsv, exportMarkdown, exportTarget, type ResultsService } from './resultsService';
 
 /** The results feature's commands: open, compare, export, and the panel/CodeLens entry points. */
@@ -23,6 +24,9 @@ export function registerResultsCommands(p: Platform, service: ResultsService): v
   registerCommand(p, 'kubeCompliance.exportCsv', () => (arg: unknown) => exportCsv(need(arg), exportTarget(arg)));
   registerCommand(p, 'kubeCompliance.exportMarkdown', () => (arg: unknown) => exportMarkdown(need(arg), exportTarget(arg)));
   registerCommand(p, 'kubeCompliance.copyHdf', () => (arg: unknown) => copyHdf(need(arg)));
+  // CKL / CKLB / XCCDF / CSV / HTML; arg: { format?, mode?, target?, profileErrorAsOpen? } (asked when absent)
+  registerCommand(p, 'kubeCompliance.exportCompliance', () => (arg: unknown) => service.exportCompliance(need(arg), complianceExportArgs(arg)));
+  registerCommand(p, 'kubeCompliance.editAttestations', () => (arg: unknown) => editAttestations(need(arg)));
 
   // CodeLens target (internal): shows the control in the panel.
   registerCommand(p, REVEAL_CONTROL_COMMAND, () => (id: unknown) => {

@@ -6,6 +6,7 @@ import { Disposable } from '../../core/disposable';
 import { setContext } from '../../platform/commands';
 import type { Platform } from '../../services';
 import { toCsv, toMarkdownSummary } from '../../core/results';
+import { editAttestations, exportCompliance, reportEntries, type ComplianceExportArgs, type ComplianceExportResult } from './complianceExport';
 import type { OpenSourceResult } from '../../protocol/messages';
 import { EditorFeedback } from './editorFeedback';
 import { compareLoaded, loadReport, toShowResultsArgs, type LoadedReport, type ShowResultsArgs } from './loader';
@@ -111,12 +112,14 @@ export class ResultsService extends Disposable implements ResultsViewHost {
     return { opened: true, path: where.path, line: editor.selection.active.line + 1 };
   }
 
-  async exportReport(view: ResultsView, format: 'csv' | 'markdown' | 'hdf'): Promise<void> {
+  async exportReport(view: ResultsView, format: 'csv' | 'markdown' | 'hdf' | 'compliance' | 'attestations'): Promise<void> {
     const loaded = view.current;
     if (!loaded) return;
     try {
       if (format === 'csv') await exportCsv(loaded);
       else if (format === 'markdown') await exportMarkdown(loaded);
+      else if (format === 'compliance') await this.exportCompliance(loaded, {});
+      else if (format === 'attestations') await editAttestations(loaded);
       else await copyHdf(loaded);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -185,6 +188,13 @@ export class ResultsService extends Disposable implements ResultsViewHost {
     const header = `# ${control.id}: the code embedded in ${view.current!.label} (source not in this workspace; the report says ${ref})\n`;
     const doc = await vscode.workspace.openTextDocument({ language: 'ruby', content: header + (control.fullCode ?? control.code) });
     await vscode.window.showTextDocument(doc, { viewColumn: this.otherColumn(view), preview: true });
+  }
+
+  /** CKL / CKLB / XCCDF / CSV / HTML of one report, its attestations applied (see complianceExport.ts). */
+  async exportCompliance(loaded: LoadedReport, args: ComplianceExportArgs): Promise<ComplianceExportResult | undefined> {
+    const notes: string[] = [];
+    const entries = await reportEntries(loaded, (n) => notes.push(n));
+    return exportCompliance(this.ctx, entries, path.dirname(loaded.path), args, notes);
   }
 
   /** The report an export command works on: the one in the given/active view, else the panel's, else the latest. */

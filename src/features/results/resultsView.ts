@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
   isPanelToHost,
+  type ExportCommand,
   type HostRequests,
   type HostToPanel,
   type OpenSourceResult,
@@ -21,7 +22,7 @@ import { toPanelDetail } from './panelData';
 /** What a view asks of the extension (implemented by the ResultsService). */
 export interface ResultsViewHost {
   openSource(view: ResultsView, key: number, resultIndex?: number, preserveFocus?: boolean): Promise<OpenSourceResult>;
-  exportReport(view: ResultsView, format: 'csv' | 'markdown' | 'hdf'): Promise<void>;
+  exportReport(view: ResultsView, format: ExportCommand['format']): Promise<void>;
   runCommand(view: ResultsView, command: 'openReport' | 'compareReports' | 'refresh'): Promise<void>;
   showCode(view: ResultsView, key: number): Promise<void>;
 }
