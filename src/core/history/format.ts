@@ -18,12 +18,18 @@ const oneLine = (s: string, max = 200): string => {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 };
 
+/** Did anything change between the runs (status, results, controls, what ran)? */
+export function hasDrift(d: Drift): boolean {
+  return d.statusChanges.length + d.resultDiffs.length + d.added.length + d.removed.length + d.between.length > 0;
+}
+
 /** Plain text, `indent` in front of every line (the fleet compare nests it under a container). */
 export function driftText(d: Drift, indent = ''): string {
   const lines = [
     `Compliance ${d.compliance.from}% → ${d.compliance.to}% (${sign(d.compliance.delta)})`,
-    `${d.newFailures.length} new failures, ${d.fixed.length} fixed, ${d.regressed.length} regressed, ${d.otherStatusChanges.length} other status changes; ` +
-      `${d.added.length} added, ${d.removed.length} removed; ${d.resultDiffs.length} controls with differing results`,
+    `${d.statusChanges.length} status changes: ${d.newFailures.length} new failures, ${d.fixed.length} fixed, ${d.otherChanges.length} other; ` +
+      `${d.resultChanges.length} controls with result changes; ${d.added.length} added, ${d.removed.length} removed`,
+    `${d.regressed.length} regressed (Passed → Not Reviewed or Profile Error); ${d.resultDiffs.length} controls whose results differ in status or message`,
   ];
   for (const w of d.warnings) lines.push(`Note: ${w}`);
   if (d.between.length) lines.push('', 'Changed between the runs:', ...d.between.map((b) => `  ${betweenText(b)}`));
@@ -46,9 +52,11 @@ export function driftText(d: Drift, indent = ''): string {
   return `${lines.map((l) => (l ? `${indent}${l}` : l)).join('\n')}\n`;
 }
 
-export function driftMarkdown(d: Drift, heading = '## Drift'): string {
+/** Markdown; `level` is the heading's level (sections one below). */
+export function driftMarkdown(d: Drift, title = 'Drift', level = 2): string {
+  const h = '#'.repeat(level + 1);
   const out = [
-    heading,
+    `${'#'.repeat(level)} ${title}`,
     '',
     `**Compliance: ${d.compliance.from}% → ${d.compliance.to}%** (${sign(d.compliance.delta)} points) · ${d.newFailures.length} new failures · ${d.fixed.length} fixed · ${d.regressed.length} regressed · ` +
       `${d.otherStatusChanges.length} other · ${d.added.length} added · ${d.removed.length} removed`,
@@ -57,17 +65,17 @@ export function driftMarkdown(d: Drift, heading = '## Drift'): string {
   if (d.between.length) out.push('', '**Changed between the runs:**', '', ...d.between.map((b) => `- ${mdText(betweenText(b))}`));
   const table = (title: string, list: readonly StatusChange[]) => {
     if (!list.length) return;
-    out.push('', `### ${title} (${list.length})`, '', '| Control | Was | Now | Severity | Title |', '|---|---|---|---|---|');
+    out.push('', `${h} ${title} (${list.length})`, '', '| Control | Was | Now | Severity | Title |', '|---|---|---|---|---|');
     for (const s of list) out.push(`| ${mdText(s.id)} | ${s.from} | ${s.to} | ${s.severity} | ${mdText(s.title ?? '')} |`);
   };
   table('New failures', d.newFailures);
   table('Fixed', d.fixed);
   table('Regressed', d.regressed);
   table('Other status changes', d.otherStatusChanges);
-  if (d.added.length) out.push('', `### Added controls (${d.added.length})`, '', ...d.added.map((a) => `- ${mdText(a.id)} (${a.status})`));
-  if (d.removed.length) out.push('', `### Removed controls (${d.removed.length})`, '', ...d.removed.map((a) => `- ${mdText(a.id)} (${a.status})`));
+  if (d.added.length) out.push('', `${h} Added controls (${d.added.length})`, '', ...d.added.map((a) => `- ${mdText(a.id)} (${a.status})`));
+  if (d.removed.length) out.push('', `${h} Removed controls (${d.removed.length})`, '', ...d.removed.map((a) => `- ${mdText(a.id)} (${a.status})`));
   if (d.resultDiffs.length) {
-    out.push('', `### Results that differ (${d.resultDiffs.length} controls)`, '', '| Control | Change | Was | Now |', '|---|---|---|---|');
+    out.push('', `${h} Results that differ (${d.resultDiffs.length} controls)`, '', '| Control | Change | Was | Now |', '|---|---|---|---|');
     for (const c of d.resultDiffs) for (const r of c.results) out.push(`| ${mdText(c.id)} | ${r.change} | ${mdText(side(r.from))} | ${mdText(side(r.to))} |`);
   }
   return `${out.join('\n')}\n`;
