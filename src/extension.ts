@@ -7,6 +7,8 @@ import { ExplorerService } from './features/explorer/explorerService';
 import { FleetService } from './features/fleet/fleetService';
 import { registerFleetCommands } from './features/fleet/register';
 import { registerExplorerCommands } from './features/explorer/register';
+import { HistoryService } from './features/history/historyService';
+import { registerHistoryCommands } from './features/history/register';
 import { registerResultsCommands } from './features/results/register';
 import { ResultsService } from './features/results/resultsService';
 import { registerScanCommands } from './features/scan/register';
@@ -52,6 +54,9 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   const fleet = own(new FleetService(platform, explorer, scan, shellless));
   fleet.panel.setReportOpener((reportPath, label) => results.showResults({ reportPath, label }));
   registerFleetCommands(platform, fleet, () => explorer.activeContext());
+  const history = own(new HistoryService(platform, scan, explorer.pool, results));
+  own(scan.runs.setGrouping({ groupOf: (id) => history.groupOf(id), runsShown: () => platform.config.get('history.runsShown'), onDidChange: history.onDidChange }));
+  registerHistoryCommands(platform, history);
 
   registerCommand(platform, 'kubeCompliance.showLog', () => () => {
     log.show();
@@ -59,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   });
 
   log.info('Kube Compliance activated');
-  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet };
+  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet, history };
 }
 
 export function deactivate(): void {

@@ -4,7 +4,7 @@
  *
  * `Platform` is what exists before any feature: the extension context, the log, typed settings and stored state, and
  * the confirmations every question goes through. `Services` adds one service per feature, in activation order
- * (explorer → results → scan → shellless → access → authoring → fleet); a feature receives the services activated before it,
+ * (explorer → results → scan → shellless → access → authoring → fleet → history); a feature receives the services activated before it,
  * and reaches later ones only through events or registrations they make on it (e.g. access registers its preflight
  * with scan).
  */
@@ -14,6 +14,7 @@ import type { AccessService } from './features/access/accessService';
 import type { AuthoringService } from './features/authoring/authoringService';
 import type { ExplorerService } from './features/explorer/explorerService';
 import type { FleetService } from './features/fleet/fleetService';
+import type { HistoryService } from './features/history/historyService';
 import type { ResultsService } from './features/results/resultsService';
 import type { ScanService } from './features/scan/scanService';
 import type { ShelllessService } from './features/shellless/shelllessService';
@@ -41,4 +42,6 @@ export interface Services extends Platform {
   readonly authoring: AuthoringService;
   /** Fleet scans: a namespace, workload or selection in one run, and the fleet report. */
   readonly fleet: FleetService;
+  /** Scan history per target (the index in the results folder), drift between runs, compliance over time. */
+  readonly history: HistoryService;
 }

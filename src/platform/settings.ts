@@ -16,6 +16,8 @@ export interface Settings {
   'authoring.runOnSave': boolean;
   'authoring.checkOnSave': boolean;
   'scan.useScannerIdentity': 'never' | 'ask' | 'always';
+  'history.retention': number;
+  'history.runsShown': number;
 }
 
 export type SettingKey = keyof Settings;
@@ -33,5 +35,7 @@ export const SETTING_DEFAULTS: { readonly [K in SettingKey]: Settings[K] } = {
   'authoring.runOnSave': true,
   'authoring.checkOnSave': true,
   'scan.useScannerIdentity': 'ask',
+  'history.retention': 20,
+  'history.runsShown': 5,
 };
 
