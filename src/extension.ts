@@ -9,6 +9,7 @@ import { registerFleetCommands } from './features/fleet/register';
 import { registerExplorerCommands } from './features/explorer/register';
 import { HistoryService } from './features/history/historyService';
 import { registerHistoryCommands } from './features/history/register';
+import { WatchService } from './features/history/watchService';
 import { registerResultsCommands } from './features/results/register';
 import { ResultsService } from './features/results/resultsService';
 import { registerScanCommands } from './features/scan/register';
@@ -56,7 +57,8 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   registerFleetCommands(platform, fleet, () => explorer.activeContext());
   const history = own(new HistoryService(platform, scan, explorer.pool, results));
   own(scan.runs.setGrouping({ groupOf: (id) => history.groupOf(id), runsShown: () => platform.config.get('history.runsShown'), onDidChange: history.onDidChange }));
-  registerHistoryCommands(platform, history);
+  const watch = own(new WatchService(platform, scan, history, explorer.pool));
+  registerHistoryCommands(platform, history, watch, () => explorer.activeContext());
 
   registerCommand(platform, 'kubeCompliance.showLog', () => () => {
     log.show();
@@ -64,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   });
 
   log.info('Kube Compliance activated');
-  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet, history };
+  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet, history, watch };
 }
 
 export function deactivate(): void {

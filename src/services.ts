@@ -15,6 +15,7 @@ import type { AuthoringService } from './features/authoring/authoringService';
 import type { ExplorerService } from './features/explorer/explorerService';
 import type { FleetService } from './features/fleet/fleetService';
 import type { HistoryService } from './features/history/historyService';
+import type { WatchService } from './features/history/watchService';
 import type { ResultsService } from './features/results/resultsService';
 import type { ScanService } from './features/scan/scanService';
 import type { ShelllessService } from './features/shellless/shelllessService';
@@ -44,4 +45,6 @@ export interface Services extends Platform {
   readonly fleet: FleetService;
   /** Scan history per target (the index in the results folder), drift between runs, compliance over time. */
   readonly history: HistoryService;
+  /** Watch mode: namespaces whose changed images or pod templates are rescanned. */
+  readonly watch: WatchService;
 }

@@ -18,6 +18,7 @@ export interface Settings {
   'scan.useScannerIdentity': 'never' | 'ask' | 'always';
   'history.retention': number;
   'history.runsShown': number;
+  'watch.debounceSeconds': number;
 }
 
 export type SettingKey = keyof Settings;
@@ -37,5 +38,6 @@ export const SETTING_DEFAULTS: { readonly [K in SettingKey]: Settings[K] } = {
   'scan.useScannerIdentity': 'ask',
   'history.retention': 20,
   'history.runsShown': 5,
+  'watch.debounceSeconds': 30,
 };
 

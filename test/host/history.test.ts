@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { KubeComplianceApi } from '../../src/extension';
+import { isRegression } from '../../src/core/history/drift';
 import type { HistoryView } from '../../src/features/history/historyService';
-import { activateExtension, EXTENSION_ID } from './util';
+import type { RescanOutcome } from '../../src/features/history/watchService';
+import { activateExtension, answerQuestions, EXTENSION_ID } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const DOUBLE = () => join(extRoot(), 'test/fixtures/test-double-auditor.mjs');
@@ -43,7 +45,9 @@ suite('history: runs by target, retention, drift and the chart', function () {
   });
 
   suiteTeardown(async () => {
-    for (const k of ['auditor.path', 'resultsFolder', 'history.retention']) await cfg().update(k, undefined, vscode.ConfigurationTarget.Global);
+    if (api.watch.isWatching(currentContext(), 'demo')) await api.watch.toggle(currentContext(), 'demo');
+    answerQuestions(api, { confirm: undefined });
+    for (const k of ['auditor.path', 'resultsFolder', 'history.retention', 'watch.debounceSeconds']) await cfg().update(k, undefined, vscode.ConfigurationTarget.Global);
     rmSync(inputs, { force: true });
   });
 
@@ -119,5 +123,54 @@ suite('history: runs by target, retention, drift and the chart', function () {
     assert.ok(d.compliance.to > d.compliance.from);
     const view = await api.history.show(after!.id);
     assert.match(view.html, /<h3 id="fixed">Fixed \(1\)<\/h3>/);
+  });
+
+  test('watch mode: a rollout of web to another image is rescanned once with the last profile; the user is told only of a regression', async () => {
+    const ctx = currentContext();
+    await cfg().update('watch.debounceSeconds', 1, vscode.ConfigurationTarget.Global);
+    answerQuestions(api, { confirm: true });
+    assert.equal(await api.watch.toggle(ctx, 'demo'), true);
+    assert.ok(api.confirmations.asked.some((q) => q.id === 'watch.enable'), 'the user is asked first');
+    const outcome = new Promise<RescanOutcome>((resolve) => {
+      const sub = api.watch.onDidRescan((o) => {
+        sub.dispose();
+        resolve(o);
+      });
+    });
+    const before = api.history.groups().find((g) => g.label === 'demo/Deployment/web/web')!.entries[0];
+    // what the Deployment controller does on `kubectl set image`: a ReplicaSet of the new template and its pod
+    const { client } = api.pool.get(ctx);
+    const alpine = await client.getPodJson('demo', 'alpine-app');
+    const dep = await client.request<{ metadata: { uid: string }; spec: { template: { spec: { containers: Array<{ image: string }> } } } }>('GET', '/apis/apps/v1/namespaces/demo/deployments/web');
+    const spec = structuredClone(dep.spec.template.spec);
+    spec.containers[0].image = alpine.spec.containers[0].image;
+    const hash = '6b7c8d9f5e';
+    const labels = { app: 'web', 'pod-template-hash': hash };
+    const rs = await client.request<{ metadata: { name: string; uid: string } }>('POST', '/apis/apps/v1/namespaces/demo/replicasets', {
+      body: { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `web-${hash}`, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: dep.metadata.uid, controller: true }] }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec } } },
+    });
+    const podName = `web-${hash}-w4tch`;
+    try {
+      await client.request('POST', '/api/v1/namespaces/demo/pods', {
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true }] }, spec },
+      });
+      const o = await Promise.race([outcome, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no rescan within 120 s')), 120000))]);
+      assert.equal(o.request.target.pod, podName);
+      assert.match(o.request.why, new RegExp(`pod template 7c9d8f6b5d → ${hash}`));
+      assert.ok(o.record?.reportPath, o.note);
+      assert.equal(o.record!.profile, before.profile.location, 'the last scan\'s profile');
+      assert.equal(o.record!.inputFile, inputs, 'and its inputs file');
+      assert.ok(o.drift, o.note);
+      const between = o.drift!.between.map((b) => b.what);
+      assert.ok(between.includes('pod template hash') && between.includes('image digest'), between.join(', '));
+      assert.equal(o.notified, isRegression(o.drift!), 'notified exactly when it is a regression');
+      assert.equal(api.history.groups().find((g) => g.label === 'demo/Deployment/web/web')!.entries[0].id, o.record!.id);
+      await api.watch.idle();
+    } finally {
+      await client.request('DELETE', `/api/v1/namespaces/demo/pods/${podName}`).catch(() => undefined);
+      await client.request('DELETE', `/apis/apps/v1/namespaces/demo/replicasets/web-${hash}`).catch(() => undefined);
+      assert.equal(await api.watch.toggle(ctx, 'demo'), false);
+      answerQuestions(api, { confirm: undefined });
+    }
   });
 });

@@ -15,6 +15,7 @@ import { driftBetween, type Drift, type RunContext } from '../../core/history/dr
 import { entryFor, groupHistory, groupKey, groupLabel, podTemplateHashOf, type HistoryEntry, type HistoryGroup } from '../../core/history/indexFormat';
 import { HistoryStore } from '../../core/history/store';
 import { timeline } from '../../core/history/timeline';
+import { workloadOfPod } from '../../core/history/watch';
 import { DEFAULT_MAX_REPORT_BYTES, isReportError, parseReport, type Report } from '../../core/results';
 import type { Platform } from '../../services';
 import type { ResultsService } from '../results/resultsService';
@@ -142,13 +143,16 @@ export class HistoryService extends Disposable {
   private async whatRan(r: RunRecord): Promise<Pick<HistoryEntry, 'workload' | 'imageDigest' | 'podTemplateHash'>> {
     const fromTarget = (r.target as { imageID?: string }).imageID;
     try {
-      const ns = await this.pool.get(r.target.context || undefined).model.namespace(r.target.namespace);
-      const pod = ns.pods.find((p) => p.name === r.target.pod);
-      if (!pod) return fromTarget ? { imageDigest: runningDigest(fromTarget) } : {};
-      const statuses = [...(pod.pod.status?.containerStatuses ?? []), ...(pod.pod.status?.initContainerStatuses ?? [])] as Array<{ name?: string; imageID?: string }>;
+      const services = this.pool.get(r.target.context || undefined);
+      const ns = await services.model.namespace(r.target.namespace);
+      const cached = ns.pods.find((p) => p.name === r.target.pod);
+      // a pod newer than the explorer's cache (a rollout the watch saw) is read itself
+      const raw = cached?.pod ?? (await services.client.getPodJson(r.target.namespace, r.target.pod));
+      const workload = cached ? cached.workload : workloadOfPod(raw);
+      const statuses = [...(raw.status?.containerStatuses ?? []), ...(raw.status?.initContainerStatuses ?? [])] as Array<{ name?: string; imageID?: string }>;
       const digest = runningDigest(statuses.find((s) => s.name === r.target.container)?.imageID || fromTarget);
-      const hash = podTemplateHashOf(pod.pod.metadata?.labels);
-      return { workload: { kind: pod.workload.kind, name: pod.workload.name }, ...(digest ? { imageDigest: digest } : {}), ...(hash ? { podTemplateHash: hash } : {}) };
+      const hash = podTemplateHashOf(raw.metadata?.labels);
+      return { workload: { kind: workload.kind, name: workload.name }, ...(digest ? { imageDigest: digest } : {}), ...(hash ? { podTemplateHash: hash } : {}) };
     } catch (e) {
       this.p.log.info(`history: the pod of ${r.target.namespace}/${r.target.pod} could not be read (${e instanceof Error ? e.message : String(e)}); the run is recorded without its workload`);
       return fromTarget ? { imageDigest: runningDigest(fromTarget) } : {};
