@@ -101,6 +101,8 @@ suite('history: runs by target, retention, drift and the chart', function () {
     assert.deepEqual(view.model.drift.between.map((b) => `${b.what}: ${b.from} → ${b.to}`), ['pod: web-7c9d8f6b5d-4xkqp → web-7c9d8f6b5d-9m2wz']);
     assert.match(view.html, /<svg class="chart" role="img"[^>]*><title id="chart-title">Compliance over time: \d+%, \d+%<\/title>/);
     assert.match(view.html, /<h1>History of demo\/Deployment\/web\/web<\/h1>/);
+    // the workload (two pods scanned: still one container target) and the namespace charts
+    assert.match(view.html, /<h3>Namespace demo \(the last run of each target in the history\)<\/h3><svg class="chart"/);
 
     // the first run's report is gone (retention); a report removed by hand is said, and its run cannot be compared
     rmSync(api.history.store.reportPath(api.history.entries.find((x) => x.id === ids[1])!));

@@ -57,6 +57,9 @@ test('the page: strict CSP with a nonce, no outside request, the chart, the runs
   assert.match(html, /<li>image digest: sha256:1111 → sha256:2222<\/li>/);
   assert.match(html, /<h3 id="new-failures">New failures \(8\)<\/h3>/);
   assert.match(html, /<tr><td>SV-260476<\/td><td>status<\/td><td class="side"><div class="status passed">passed<\/div><div class="code">Directory \/etc\/apt\/apt\.conf\.d is expected to exist<\/div><\/td><td class="side"><div class="status failed">failed<\/div><div class="code">Directory \/etc\/apt\/apt\.conf\.d is expected to exist<\/div><pre>expected Directory \/etc\/apt\/apt\.conf\.d to exist<\/pre><\/td><\/tr>/);
+  // the workload and namespace charts, each with its own title id
+  const scoped = renderHistoryPage({ title: 't', entries: [e2, e1], missingReports: new Set(), points: [], scopes: [{ title: 'Namespace shop <x>', points: timeline([e1, e2], { kind: 'namespace', context: 'c', namespace: 'shop' }) }], toId: 'b', problems: [] }, 'n');
+  assert.match(scoped, /<h3>Namespace shop &#60;x&#62;<\/h3><svg class="chart" role="img" aria-labelledby="chart-title-0"[^>]*><title id="chart-title-0">Compliance over time: 38%, 28%<\/title>/);
   const none = renderHistoryPage({ title: 't', entries: [e1], missingReports: new Set(), points: [], toId: 'a', driftNote: 'This target has one run in the history: scan it again to see what changes.', problems: [] }, 'n');
   assert.match(none, /<p id="drift-note">This target has one run in the history: scan it again to see what changes\.<\/p>/);
 });

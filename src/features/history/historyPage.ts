@@ -20,6 +20,8 @@ export interface HistoryPageModel {
   /** Ids of runs whose report file is gone (removed by hand, or by retention elsewhere). */
   readonly missingReports: ReadonlySet<string>;
   readonly points: readonly TimelinePoint[];
+  /** Further charts: the workload (all its containers) and the namespace, each the rollup of its targets' last runs. */
+  readonly scopes?: ReadonlyArray<{ readonly title: string; readonly points: readonly TimelinePoint[] }>;
   readonly fromId?: string;
   readonly toId?: string;
   readonly drift?: Drift;
@@ -29,13 +31,13 @@ export interface HistoryPageModel {
   readonly problems: readonly string[];
 }
 
-function chart(points: readonly TimelinePoint[]): string {
+function chart(points: readonly TimelinePoint[], id = 'chart-title'): string {
   if (!points.length) return '<p>No run of this target is in the history yet.</p>';
   const g = chartGeometry(points);
   const grid = g.yTicks.map((t) => `<line class="grid" x1="44" x2="${g.width - 16}" y1="${t.y}" y2="${t.y}"/><text class="axis" x="38" y="${t.y + 4}" text-anchor="end">${t.label}</text>`).join('');
   const xs = g.xLabels.map((l) => `<text class="axis" x="${l.x}" y="${g.height - 8}" text-anchor="${l.anchor}">${esc(l.label)}</text>`).join('');
   const dots = g.dots.map((d) => `<circle class="dot" cx="${d.x}" cy="${d.y}" r="4" data-run="${esc(d.runId)}"><title>${esc(d.label)}</title></circle>`).join('');
-  return `<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 ${g.width} ${g.height}" width="${g.width}" height="${g.height}"><title id="chart-title">Compliance over time: ${esc(g.dots.map((d) => `${d.compliance}%`).join(', '))}</title>${grid}${xs}<path class="line" d="${esc(g.path)}"/>${dots}</svg>`;
+  return `<svg class="chart" role="img" aria-labelledby="${id}" viewBox="0 0 ${g.width} ${g.height}" width="${g.width}" height="${g.height}"><title id="${id}">Compliance over time: ${esc(g.dots.map((d) => `${d.compliance}%`).join(', '))}</title>${grid}${xs}<path class="line" d="${esc(g.path)}"/>${dots}</svg>`;
 }
 
 const short = (s: string | undefined, n = 19): string => (s ? (s.length > n ? `${s.slice(0, n)}…` : s) : '—');
@@ -107,6 +109,7 @@ a { color: var(--vscode-textLink-foreground); }
 ${m.problems.map((p) => `<p class="warning">${esc(p)}</p>`).join('')}
 <h2>Compliance over time</h2>
 ${chart(m.points)}
+${(m.scopes ?? []).map((s, i) => `<h3>${esc(s.title)}</h3>${chart(s.points, `chart-title-${i}`)}`).join('')}
 <h2>Runs</h2>
 ${runsTable(m)}
 <h2>Drift</h2>

@@ -235,6 +235,7 @@ export class HistoryService extends Disposable {
       entries: group.entries,
       missingReports,
       points: timeline(this.cached, { kind: 'target', key }),
+      scopes: this.scopeCharts(group.entries[0]),
       ...(from ? { fromId: from } : {}),
       toId: to,
       ...(drift ? { drift } : {}),
@@ -255,6 +256,18 @@ export class HistoryService extends Disposable {
     this.panel.reveal(undefined, false);
     this.current = { key, model, html };
     return this.current;
+  }
+
+  /** The workload's chart (when it has more than this container) and the namespace's, each a rollup over its targets. */
+  private scopeCharts(e: HistoryEntry): HistoryPageModel['scopes'] {
+    const out: Array<{ title: string; points: ReturnType<typeof timeline> }> = [];
+    const t = e.target;
+    if (e.workload && e.workload.kind !== 'Pod') {
+      const points = timeline(this.cached, { kind: 'workload', context: t.context, namespace: t.namespace, workload: e.workload });
+      if (points.some((p) => p.targets > 1)) out.push({ title: `Workload ${t.namespace}/${e.workload.kind}/${e.workload.name} (all its containers)`, points });
+    }
+    out.push({ title: `Namespace ${t.namespace} (the last run of each target in the history)`, points: timeline(this.cached, { kind: 'namespace', context: t.context, namespace: t.namespace }) });
+    return out;
   }
 
   /** A message from the page: compare two runs, or open one run's report in the results panel. */
