@@ -92,7 +92,7 @@ test('what changed between: image digest, pod template hash, profile version (wi
 test('text and Markdown show every section with both sides of a result', () => {
   const d = driftBetween(load('k8s-ubuntu-stig-train-v1'), load('k8s-ubuntu-stig-train-v2'), { imageDigest: 'sha256:aa' }, { imageDigest: 'sha256:bb' });
   const t = driftText(d);
-  assert.match(t, /^Compliance 38% → 28% \(-10\)\n8 new failures, 0 fixed, 0 regressed, 2 other status changes; 0 added, 0 removed; 15 controls with differing results\n/);
+  assert.match(t, /^Compliance 38% → 28% \(-10\)\n10 status changes: 8 new failures, 0 fixed, 2 other; 11 controls with result changes; 0 added, 0 removed\n0 regressed \(Passed → Not Reviewed or Profile Error\); 15 controls whose results differ in status or message\n/);
   assert.match(t, /Changed between the runs:\n {2}image digest: sha256:aa → sha256:bb\n/);
   assert.match(t, / {2}SV-260489 {2}Passed → Failed\n {4}status:\n {6}was: \[passed\] Directory \/var\/log is expected to exist\n {6}now: \[failed\] Directory \/var\/log is expected to exist — expected Directory \/var\/log to exist\n/);
   const md = driftMarkdown(d);
