@@ -5,11 +5,12 @@ import { fleetCompareMarkdown, fleetCompareText, fleetSummaryJson, fleetSummaryM
 import { loadFleetReports, resolveReportPath } from './core/fleet/indexFile';
 import { FleetIndexError, isFleetIndexData, parseFleetIndex } from './core/fleet/indexFormat';
 import { buildRollup } from './core/fleet/rollup';
+import { driftBetween } from './core/history/drift';
+import { driftMarkdown, driftText } from './core/history/format';
 import { headlessScan, parseScanArgs, SCAN_EXIT, SCAN_HELP, SCAN_USAGE, ScanUsageError } from './core/fleet/headless';
 import { EXPORT_HELP, EXPORT_USAGE, ExportInputError, ExportUsageError, parseExportArgs, runExportCommand } from './core/exports/command';
 import {
   evaluateThreshold,
-  compareReports,
   DEFAULT_MAX_REPORT_BYTES,
   isReportError,
   parseReport,
@@ -17,10 +18,8 @@ import {
   profileLabel,
   summarize,
   ThresholdError,
-  toMarkdownComparison,
   toMarkdownSummary,
   unknownKeyHint,
-  type Comparison,
   type Report,
   type Summary,
 } from './core/results';
@@ -52,15 +51,19 @@ summary    counts controls as Heimdall does (Passed, Failed, Not Applicable, Not
 threshold  checks a SAF CLI threshold file (saf validate threshold semantics, e.g.
            "compliance: {min: 70}", "failed: {critical: {max: 0}}", "error: {total: {max: 0}}").
            Exit 0 when every rule is met, 1 listing each unmet rule.
-compare    what changed between two runs: new failures, fixed, other status changes,
-           added and removed controls, result-level changes, compliance delta.
+compare    what changed between two runs: new failures, fixed, regressed (Passed →
+           Not Reviewed / Profile Error), other status changes, added and removed
+           controls, each result that differs (code_desc, status and message, was | now),
+           what changed between (profile version and hash, inputs, auditor), compliance delta.
 ${EXPORT_HELP}
 
 With a fleet index: summary rolls the containers' reports up (cluster, namespace,
 workload, container) and names the most failed controls; threshold requires every
 container to meet every rule (a container that was to be scanned but has no report
 fails the gate; one that cannot be scanned is listed); compare takes two indexes and
-compares them container by container (matched by namespace, workload and container).
+compares them container by container (matched by namespace, workload and container),
+then prints the drift of each container that changed, with its image digest, pod
+template hash, profile hash and inputs hash when they changed.
 
 Exit codes: 0 ok, 1 thresholds not met, 2 usage error, 3 unreadable or invalid input.`;
 
@@ -195,20 +198,6 @@ function summaryText(r: Report, s: Summary): string {
   ].join('\n');
 }
 
-function compareText(c: Comparison): string {
-  const lines = [
-    `Compliance ${c.compliance.from}% → ${c.compliance.to}% (${c.compliance.delta > 0 ? '+' : ''}${c.compliance.delta})`,
-    `${c.statusChanges.length} status changes: ${c.newFailures.length} new failures, ${c.fixed.length} fixed, ${c.otherChanges.length} other; ` +
-      `${c.resultChanges.length} controls with result changes; ${c.added.length} added, ${c.removed.length} removed`,
-  ];
-  for (const [title, list] of [['New failures', c.newFailures], ['Fixed', c.fixed], ['Other status changes', c.otherChanges]] as const) {
-    if (list.length) lines.push('', `${title}:`, ...list.map((s) => `  ${s.id}  ${s.from} → ${s.to}  (${s.severity})${s.title ? `  ${s.title}` : ''}`));
-  }
-  if (c.added.length) lines.push('', 'Added:', ...c.added.map((a) => `  ${a.id}  ${a.status}`));
-  if (c.removed.length) lines.push('', 'Removed:', ...c.removed.map((a) => `  ${a.id}  ${a.status}`));
-  return `${lines.join('\n')}\n`;
-}
-
 async function run(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -316,8 +305,9 @@ async function run(argv: string[], out: (s: string) => void, err: (s: string) =>
         fleetNotes(y, err);
         return 0;
       }
-      const c = compareReports(a.report, b.report);
-      out(f === 'json' ? `${JSON.stringify(c)}\n` : f === 'markdown' ? toMarkdownComparison(c) : compareText(c));
+      const d = driftBetween(a.report, b.report, { label: p.positional[0] }, { label: p.positional[1] });
+      out(f === 'json' ? `${JSON.stringify(d)}\n` : f === 'markdown' ? driftMarkdown(d, 'Scan comparison') : driftText(d));
+      if (f !== 'text') for (const w of d.warnings) err(`note: ${w}\n`);
       return 0;
     }
     default:

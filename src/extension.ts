@@ -9,6 +9,9 @@ import { registerFleetCommands } from './features/fleet/register';
 import { KubernetesToolsService } from './features/kubernetesTools/kubernetesToolsService';
 import { registerKubernetesToolsCommands } from './features/kubernetesTools/register';
 import { registerExplorerCommands } from './features/explorer/register';
+import { HistoryService } from './features/history/historyService';
+import { registerHistoryCommands } from './features/history/register';
+import { WatchService } from './features/history/watchService';
 import { registerResultsCommands } from './features/results/register';
 import { ResultsService } from './features/results/resultsService';
 import { registerScanCommands } from './features/scan/register';
@@ -57,6 +60,10 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   // optional: only does something when Microsoft's Kubernetes extension is installed
   const kubernetesTools = own(new KubernetesToolsService(platform, explorer, scan));
   registerKubernetesToolsCommands(platform, kubernetesTools, scan, fleet, results);
+  const history = own(new HistoryService(platform, scan, explorer.pool, results));
+  own(scan.runs.setGrouping({ groupOf: (id) => history.groupOf(id), runsShown: () => platform.config.get('history.runsShown'), onDidChange: history.onDidChange }));
+  const watch = own(new WatchService(platform, scan, history, explorer.pool));
+  registerHistoryCommands(platform, history, watch, () => explorer.activeContext());
 
   registerCommand(platform, 'kubeCompliance.showLog', () => () => {
     log.show();
@@ -64,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   });
 
   log.info('Kube Compliance activated');
-  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet, kubernetesTools };
+  return { ...platform, explorer, pool: explorer.pool, results, scan, shellless, access, authoring, fleet, kubernetesTools, history, watch };
 }
 
 export function deactivate(): void {

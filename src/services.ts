@@ -4,7 +4,7 @@
  *
  * `Platform` is what exists before any feature: the extension context, the log, typed settings and stored state, and
  * the confirmations every question goes through. `Services` adds one service per feature, in activation order
- * (explorer → results → scan → shellless → access → authoring → fleet → kubernetesTools); a feature receives the services activated before it,
+ * (explorer → results → scan → shellless → access → authoring → fleet → kubernetesTools → history); a feature receives the services activated before it,
  * and reaches later ones only through events or registrations they make on it (e.g. access registers its preflight
  * with scan).
  */
@@ -15,6 +15,8 @@ import type { AuthoringService } from './features/authoring/authoringService';
 import type { ExplorerService } from './features/explorer/explorerService';
 import type { FleetService } from './features/fleet/fleetService';
 import type { KubernetesToolsService } from './features/kubernetesTools/kubernetesToolsService';
+import type { HistoryService } from './features/history/historyService';
+import type { WatchService } from './features/history/watchService';
 import type { ResultsService } from './features/results/resultsService';
 import type { ScanService } from './features/scan/scanService';
 import type { ShelllessService } from './features/shellless/shelllessService';
@@ -44,4 +46,8 @@ export interface Services extends Platform {
   readonly fleet: FleetService;
   /** The optional integration with Microsoft's Kubernetes extension (does nothing when it is absent). */
   readonly kubernetesTools: KubernetesToolsService;
+  /** Scan history per target (the index in the results folder), drift between runs, compliance over time. */
+  readonly history: HistoryService;
+  /** Watch mode: namespaces whose changed images or pod templates are rescanned. */
+  readonly watch: WatchService;
 }

@@ -17,6 +17,9 @@ export interface Settings {
   'authoring.checkOnSave': boolean;
   'scan.useScannerIdentity': 'never' | 'ask' | 'always';
   'kubernetesTools.followKubeconfig': boolean;
+  'history.retention': number;
+  'history.runsShown': number;
+  'watch.debounceSeconds': number;
 }
 
 export type SettingKey = keyof Settings;
@@ -35,5 +38,8 @@ export const SETTING_DEFAULTS: { readonly [K in SettingKey]: Settings[K] } = {
   'authoring.checkOnSave': true,
   'scan.useScannerIdentity': 'ask',
   'kubernetesTools.followKubeconfig': true,
+  'history.retention': 20,
+  'history.runsShown': 5,
+  'watch.debounceSeconds': 30,
 };
 

@@ -35,6 +35,8 @@ export const STATE = {
   defaultProfile: workspaceKey<ProfileChoice>('kubeCompliance.defaultProfile'),
   /** The Scan runs list, newest first. */
   runs: workspaceKey<RunRecord[]>('kubeCompliance.runs'),
+  /** Namespaces in watch mode (`CONTEXT/NS`): rescanned when a running image or pod template changes. */
+  watchedNamespaces: workspaceKey<string[]>('kubeCompliance.history.watchedNamespaces'),
   /** The last compliance result per container (`CTX/NS/POD/CONTAINER`), for the explorer's badges. */
   badges: workspaceKey<Record<string, ComplianceBadge>>('kubeCompliance.complianceBadges'),
   /** The pinned authoring target. */

@@ -38,7 +38,10 @@ test('replicas pair by pod name first, then in pod-name order; leftovers are add
   assert.deepEqual(c.added, []);
   assert.equal(c.containers[0].key, 'shop/Deployment/api/app', 'one context on both sides: the context is not part of the key');
   assert.deepEqual([c.totals.newFailures, c.totals.fixed, c.totals.otherChanges], [16, 0, 4]);
-  assert.equal(c.containers[0].comparison, c.containers[1].comparison, 'the same pair of reports is compared once');
+  // each container has its own drift (its pods differ), built on one comparison of the same pair of reports
+  assert.equal(c.containers[0].comparison!.statusChanges, c.containers[1].comparison!.statusChanges, 'the same pair of reports is compared once');
+  assert.deepEqual(c.containers[0].comparison!.between, []);
+  assert.deepEqual(c.containers[1].comparison!.between, [{ what: 'pod', from: 'api-a', to: 'api-z' }]);
   assert.deepEqual([c.compliance.from, c.compliance.to, c.profileChanged], [38, 28, false]);
 });
 
@@ -63,4 +66,20 @@ test('fleetThreshold and the summary JSON agree with the rollup', () => {
   assert.deepEqual([g.met, g.checked, g.violations], [false, 1, ['shop/api-b/app: not scanned (failed: exit 1)']]);
   const j = fleetSummaryJson(buildRollup(f.index, f.reportOf));
   assert.deepEqual([j.compliance, j.controls, j.severity], [67, 10, { none: 1, low: 1, medium: 6, high: 1, critical: 1 }]);
+});
+
+test('the drift of a container says what changed between: image digest, pod template hash, profile hash', () => {
+  const older = fleet('prod', { 'api-7d9f-a': 'v1' });
+  const newer = fleet('prod', { 'api-5c8b-x': 'v2' }, 'c');
+  const withRun = (s: typeof older, digest: string, hash: string) => ({ ...s, index: { ...s.index, items: s.index.items.map((i) => ({ ...i, imageDigest: `sha256:${digest.repeat(64)}`, podTemplateHash: hash })) } });
+  const c = compareFleets(withRun(older, '1', '7d9f'), withRun(newer, '2', '5c8b'));
+  const d = c.containers[0].comparison!;
+  assert.deepEqual(
+    d.between.map((b) => b.what),
+    ['image digest', 'pod template hash', 'pod', 'profile hash'],
+  );
+  assert.equal(d.between[0].to, `sha256:${'2'.repeat(64)}`);
+  assert.match(d.warnings[0], /The profile's content changed \(hash aaaaaaaaaaaa → cccccccccccc\) but not its version/);
+  assert.equal(d.newFailures.length, 8);
+  assert.equal(c.profileChanged, true);
 });

@@ -231,3 +231,49 @@ test('an invalid fleet index: exit 3 naming the file, the field and what is wron
   const newer = cli(['summary', fleetIndex('v2-fleet.json', { ...fixtureFleet(), schemaVersion: 2 })]);
   assert.match(newer.stderr, /schemaVersion: the index was written with schema 2 by a newer Kube Compliance/);
 });
+
+// ---- drift (src/core/history/drift.ts): the same drift for two reports and, per container, for two fleet indexes
+
+test('compare prints the drift: regressed, each differing result side by side, what changed between; another profile version is a note', () => {
+  const args = ['compare', join(reports, 'k8s-ubuntu-stig-train-v1.json'), join(reports, 'k8s-ubuntu-stig-train-v2.json')];
+  const t = cli(args);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /\n0 regressed \(Passed → Not Reviewed or Profile Error\); 15 controls whose results differ in status or message\n/);
+  assert.match(t.stdout, /Results that differ \(was \| now\):\n {2}SV-260476 {2}Passed → Failed\n {4}status:\n {6}was: \[passed\] Directory \/etc\/apt\/apt\.conf\.d is expected to exist\n {6}now: \[failed\] Directory \/etc\/apt\/apt\.conf\.d is expected to exist — expected Directory \/etc\/apt\/apt\.conf\.d to exist\n/);
+  const j = JSON.parse(cli([...args, '--format', 'json']).stdout);
+  assert.deepEqual([j.regressed.length, j.resultDiffs.length, j.otherStatusChanges.length, j.between.length], [0, 15, 2, 0]);
+  // a report of another profile version: the newer one edited in a copy (the fixture stays as it is)
+  const data = JSON.parse(readFileSync(join(reports, 'container-baseline-local.json'), 'utf8'));
+  data.profiles[0].version = '0.4.0';
+  const bumped = file('bumped.json', JSON.stringify(data));
+  const v = cli(['compare', join(reports, 'container-baseline-local.json'), bumped]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stdout, /Note: The profile changed from version 0\.3\.0 to 0\.4\.0: added or removed controls, and some status changes, may come from the profile rather than the container\./);
+  assert.match(v.stdout, /Changed between the runs:\n {2}profile version: 0\.3\.0 → 0\.4\.0\n/);
+  const vj = cli(['compare', join(reports, 'container-baseline-local.json'), bumped, '--format', 'json']);
+  assert.match(vj.stderr, /^note: The profile changed from version 0\.3\.0 to 0\.4\.0/);
+});
+
+test('compare two fleet indexes prints each changed container\'s drift with its image digest and pod template hash', () => {
+  const older = fixtureFleet({ reportFor: { 'api-0': 'k8s-ubuntu-stig-train-v1' } });
+  const newer = fixtureFleet({ reportFor: { 'api-0': 'k8s-ubuntu-stig-train-v2' } });
+  const stamp = (items: IndexData['items'], digest: string, hash: string) => items.map((i) => (i.pod === 'api-0' ? { ...i, imageDigest: `sha256:${digest.repeat(64)}`, podTemplateHash: hash } : i));
+  older.items = stamp(older.items, '1', 'api-6d4b8c7f9');
+  newer.items = stamp(newer.items, '2', 'api-7f8d9c6b5');
+  const args = ['compare', fleetIndex('drift-old.json', older), fleetIndex('drift-new.json', newer)];
+  const t = cli(args);
+  assert.equal(t.code, 0, t.stderr);
+  const block = t.stdout.slice(t.stdout.indexOf('Drift of shop/StatefulSet/api/app (api-0):'));
+  assert.ok(block.length > 0, t.stdout);
+  assert.match(block, /^Drift of shop\/StatefulSet\/api\/app \(api-0\):\n {2}Compliance 38% → 28% \(-10\)\n/);
+  assert.match(block, /\n {2}Changed between the runs:\n {4}image digest: sha256:1{64} → sha256:2{64}\n {4}pod template hash: api-6d4b8c7f9 → api-7f8d9c6b5\n/);
+  assert.match(block, /\n {2}New failures:\n {4}SV-260476 {2}Passed → Failed/);
+  // unchanged containers print no drift block
+  assert.doesNotMatch(t.stdout, /Drift of demo\/Deployment\/web\/app/);
+  const md = cli([...args, '--format', 'markdown']).stdout;
+  assert.match(md, /### Drift of shop\/StatefulSet\/api\/app \(api-0\)\n/);
+  assert.match(md, /#### New failures \(8\)/);
+  const j = JSON.parse(cli([...args, '--format', 'json']).stdout);
+  const api = j.containers.find((c: { key: string }) => c.key === 'shop/StatefulSet/api/app');
+  assert.deepEqual(api.comparison.between.map((b: { what: string }) => b.what), ['image digest', 'pod template hash']);
+});

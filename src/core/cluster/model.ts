@@ -173,7 +173,8 @@ export function slimPod(p: RawPod): RawPod {
   const meta: RawObject = { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp };
   if (m.deletionTimestamp) meta.deletionTimestamp = m.deletionTimestamp;
   if (m.ownerReferences) meta.ownerReferences = m.ownerReferences.map((r: RawObject) => ({ kind: r.kind, name: r.name, controller: r.controller }));
-  if (m.labels?.['pod-template-hash']) meta.labels = { 'pod-template-hash': m.labels['pod-template-hash'] };
+  const kept = ['pod-template-hash', 'controller-revision-hash'].filter((k) => m.labels?.[k]);
+  if (kept.length) meta.labels = Object.fromEntries(kept.map((k) => [k, m.labels[k]]));
   if (Object.keys(keptAnn).length) meta.annotations = keptAnn;
   const spec: RawObject = { containers: (s.containers ?? []).map(slimContainer) };
   if (s.initContainers?.length) spec.initContainers = s.initContainers.map(slimContainer);

@@ -7,6 +7,7 @@
  * what is left over was added or removed. The context is part of the key only when an index spans several contexts
  * (so a staging run can be compared with a production run of the same namespaces).
  */
+import { driftBetween, type Drift, type RunContext } from '../history/drift';
 import { compareReports, evaluateThreshold, summarize, type Comparison, type Report, type ThresholdResult } from '../results';
 import type { FleetIndex, FleetIndexItem } from './indexFormat';
 import { buildRollup, type ReportOf } from './rollup';
@@ -27,8 +28,8 @@ export interface ContainerComparison {
   readonly key: string;
   readonly from?: ContainerSide;
   readonly to?: ContainerSide;
-  /** Both sides have a usable report. */
-  readonly comparison?: Comparison;
+  /** Both sides have a usable report: the drift between them (a `Comparison` plus regressed, per-result pairs and what changed between). */
+  readonly comparison?: Drift;
   /** Why there is no comparison (a side failed, was skipped, its report is missing). */
   readonly note?: string;
 }
@@ -91,7 +92,8 @@ export function compareFleets(older: FleetSide, newer: FleetSide): FleetComparis
       const x = side(older, o);
       const y = side(newer, n);
       const note = x.why || y.why ? [x.why && `older run: ${x.why}`, y.why && `newer run: ${y.why}`].filter(Boolean).join('; ') : undefined;
-      containers.push({ key: k, from: x.side, to: y.side, ...(x.report && y.report ? { comparison: cmp(x.report, y.report) } : { note }) });
+      const drift = x.report && y.report ? driftBetween(x.report, y.report, runContext(older, o), runContext(newer, n), cmp(x.report, y.report)) : undefined;
+      containers.push({ key: k, from: x.side, to: y.side, ...(drift ? { comparison: drift } : { note }) });
     }
     removed.push(...olds.map((o) => ({ key: k, from: side(older, o).side })));
     added.push(...news.map((n) => ({ key: k, to: side(newer, n).side })));
@@ -111,6 +113,19 @@ export function compareFleets(older: FleetSide, newer: FleetSide): FleetComparis
 }
 
 const byPod = (x: FleetIndexItem, y: FleetIndexItem): number => x.pod.localeCompare(y.pod);
+
+/** What the index knows about an item's run besides its report. */
+function runContext(s: FleetSide, i: FleetIndexItem): RunContext {
+  const c: Record<string, string | undefined> = {
+    at: i.startedAt ?? s.index.createdAt,
+    imageDigest: i.imageDigest,
+    podTemplateHash: i.podTemplateHash,
+    pod: i.pod,
+    profileHash: s.index.profile.hash,
+    inputsHash: s.index.inputsHash,
+  };
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as RunContext;
+}
 
 export interface ContainerGate {
   /** `NS/POD/CONTAINER`. */

@@ -2,8 +2,9 @@
  * The fleet rollup and comparison as text, Markdown (a CI step summary) and JSON, for the CLI and exports. Report
  * text is untrusted: Markdown cells go through the results model's `mdText`.
  */
+import { driftMarkdown, driftText, hasDrift } from '../history/format';
 import { mdText } from '../results';
-import type { FleetComparison } from './compare';
+import type { ContainerComparison, FleetComparison } from './compare';
 import type { FleetIndex } from './indexFormat';
 import type { FleetRollup, RollupCounts, RollupNode } from './rollup';
 
@@ -131,6 +132,10 @@ export function fleetCompareText(c: FleetComparison): string {
   for (const [title, list] of [['Added', c.added], ['Removed', c.removed]] as const) {
     if (list.length) lines.push('', `${title}:`, ...list.map((x) => `  ${x.key} (${(x.to ?? x.from)!.item.pod})${(x.to ?? x.from)!.compliance !== undefined ? ` ${(x.to ?? x.from)!.compliance}%` : ''}`));
   }
+  // the drift of each container that changed, as `compare` prints it for two reports
+  for (const x of c.containers) {
+    if (x.comparison && hasDrift(x.comparison)) lines.push('', `Drift of ${x.key} (${podPair(x)}):`, driftText(x.comparison, '  ').trimEnd());
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -151,5 +156,10 @@ export function fleetCompareMarkdown(c: FleetComparison): string {
   for (const [title, list] of [['Added', c.added], ['Removed', c.removed]] as const) {
     if (list.length) lines.push('', `### ${title} (${list.length})`, '', ...list.map((x) => `- ${mdText(x.key)} (${mdText((x.to ?? x.from)!.item.pod)})`));
   }
+  for (const x of c.containers) {
+    if (x.comparison && hasDrift(x.comparison)) lines.push('', driftMarkdown(x.comparison, `Drift of ${mdText(x.key)} (${mdText(podPair(x))})`, 3).trimEnd());
+  }
   return `${lines.join('\n')}\n`;
 }
+
+const podPair = (x: ContainerComparison): string => (x.from!.item.pod === x.to!.item.pod ? x.to!.item.pod : `${x.from!.item.pod} → ${x.to!.item.pod}`);

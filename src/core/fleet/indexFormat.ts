@@ -40,6 +40,8 @@ export interface FleetIndexItem {
   readonly container: string;
   readonly image?: string;
   readonly imageDigest?: string;
+  /** The pod's `pod-template-hash` (Deployment) or `controller-revision-hash` (StatefulSet, DaemonSet) label, when it has one. */
+  readonly podTemplateHash?: string;
   readonly approach?: ApproachKind;
   readonly outcome: ItemState;
   /** The container's HDF report: relative to the index's folder (or absolute). Required when `outcome` is `done`. */
@@ -145,6 +147,7 @@ function parseItem(it: unknown, at: string): FleetIndexItem {
     container: text(it, 'container', p),
     image: optText(it, 'image', p, true),
     imageDigest: optText(it, 'imageDigest', p),
+    podTemplateHash: optText(it, 'podTemplateHash', p),
     approach: optText(it, 'approach', p) as ApproachKind | undefined,
     outcome,
     reportPath,

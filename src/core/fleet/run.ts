@@ -45,6 +45,7 @@ export function indexItem(t: FleetTarget, outcome: FleetIndexItem['outcome'], me
     container: t.container,
     image: t.image,
     imageDigest: t.imageDigest,
+    podTemplateHash: t.podTemplateHash,
     approach: t.approach,
     outcome,
     message,

@@ -13,6 +13,7 @@ import { WORKLOAD_LISTS, groupWorkloads, summarizePod, type ClusterModel, type P
 import type { ApproachKind, Compatibility, ContainerClassification, ContainerRef } from '../cluster/types';
 import { helperIndex } from '../scan/debugContainer';
 import { SIDECAR_NAME } from '../scan/shelllessPreflight';
+import { podTemplateHashOf } from '../history/indexFormat';
 import { formatSelector, parseSelector } from './selector';
 
 export type FleetSelection =
@@ -30,6 +31,8 @@ export interface FleetTarget extends ContainerRef {
   readonly image: string;
   /** The running image digest (`sha256:…`) from `containerStatuses[].imageID`; absent when the status has none. */
   readonly imageDigest?: string;
+  /** The pod's template hash label (`podTemplateHashOf`), when it has one. */
+  readonly podTemplateHash?: string;
   readonly compatibility?: Compatibility;
   /** Set when the container can be scanned. */
   readonly approach?: ApproachKind;
@@ -189,6 +192,7 @@ async function targetsOfPod(source: FleetSource, pod: PodSummary): Promise<Fleet
       role: c.role,
       image: cl?.image || c.image,
       imageDigest: runningDigest(cl?.imageID ?? statusImageID(pod.pod, c.name)),
+      podTemplateHash: podTemplateHashOf(pod.pod.metadata?.labels),
     };
     if (c.role === 'ephemeral' && helperIndex(c.name) !== undefined) {
       return { ...base, compatibility: cl?.compatibility, reason: `Kube Compliance's own scan helper${c.target ? ` for ${c.target}` : ''}: it is how shell-less containers are read, not a target of its own.` };

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { APPROACH_LABEL } from '../../core/cluster/types';
 import { isUrlProfile } from '../../core/scan/argv';
 import { STATE, type State } from '../../platform/state';
-import { refLabel, type RunRecord } from './types';
+import { refKey, refLabel, type RunRecord } from './types';
 
 const MAX_RUNS = 200;
 
@@ -16,7 +16,15 @@ export interface ActiveRun {
   readonly startedAt: number;
 }
 
-type Item = { kind: 'run'; run: RunRecord } | { kind: 'active'; run: ActiveRun };
+type Item = { kind: 'run'; run: RunRecord } | { kind: 'active'; run: ActiveRun } | { kind: 'group'; key: string; label: string; runs: RunRecord[] };
+
+/** How runs are grouped by target (the scan history's targets: a workload's container across pod replacements). */
+export interface RunGrouping {
+  groupOf(runId: string): { readonly key: string; readonly label: string } | undefined;
+  /** How many runs each target lists. */
+  runsShown(): number;
+  readonly onDidChange: vscode.Event<void>;
+}
 
 /**
  * The `kubeCompliance.runs` view: every scan with its target, profile, approach, time, counts and a link to its
@@ -27,7 +35,31 @@ export class RunsView implements vscode.TreeDataProvider<Item>, vscode.Disposabl
   readonly onDidChangeTreeData = this.changed.event;
   private readonly active = new Map<string, ActiveRun>();
 
+  private grouping: RunGrouping | undefined;
+  private groupingSub: vscode.Disposable | undefined;
+
   constructor(private readonly state: State) {}
+
+  /** Groups the runs by target (set by the history feature); without it, runs of one container are grouped together. */
+  setGrouping(g: RunGrouping): vscode.Disposable {
+    this.grouping = g;
+    this.groupingSub?.dispose();
+    this.groupingSub = g.onDidChange(() => this.changed.fire(undefined));
+    this.changed.fire(undefined);
+    return { dispose: () => this.groupingSub?.dispose() };
+  }
+
+  /** The runs by target, each target's runs newest first (as stored), targets by their newest run. */
+  groups(): Array<{ key: string; label: string; runs: RunRecord[] }> {
+    const out = new Map<string, { key: string; label: string; runs: RunRecord[] }>();
+    for (const r of this.runs) {
+      const g = this.grouping?.groupOf(r.id) ?? { key: refKey(r.target), label: refLabel(r.target) };
+      const entry = out.get(g.key) ?? { key: g.key, label: g.label, runs: [] };
+      entry.runs.push(r);
+      out.set(g.key, entry);
+    }
+    return [...out.values()];
+  }
 
   get runs(): RunRecord[] {
     return this.state.get(STATE.runs, []);
@@ -54,11 +86,22 @@ export class RunsView implements vscode.TreeDataProvider<Item>, vscode.Disposabl
   }
 
   getChildren(element?: Item): Item[] {
+    if (element?.kind === 'group') return element.runs.slice(0, Math.max(1, this.grouping?.runsShown() ?? MAX_RUNS)).map((run) => ({ kind: 'run' as const, run }));
     if (element) return [];
-    return [...[...this.active.values()].map((run) => ({ kind: 'active' as const, run })), ...this.runs.map((run) => ({ kind: 'run' as const, run }))];
+    return [...[...this.active.values()].map((run) => ({ kind: 'active' as const, run })), ...this.groups().map((g) => ({ kind: 'group' as const, ...g }))];
   }
 
   getTreeItem(item: Item): vscode.TreeItem {
+    if (item.kind === 'group') {
+      const t = new vscode.TreeItem(item.label, vscode.TreeItemCollapsibleState.Expanded);
+      t.id = `group:${item.key}`;
+      const last = item.runs[0];
+      t.description = `${item.runs.length} run${item.runs.length === 1 ? '' : 's'}${last.counts ? ` · last ${last.counts.compliance}%` : ''}`;
+      t.tooltip = `${item.label}: ${item.runs.length} run(s) in this workspace; the last ${Math.min(item.runs.length, this.grouping?.runsShown() ?? MAX_RUNS)} listed (kubeCompliance.history.runsShown). Show History for the chart and the drift between runs.`;
+      t.iconPath = new vscode.ThemeIcon('history');
+      t.contextValue = 'runs.target';
+      return t;
+    }
     if (item.kind === 'active') {
       const t = new vscode.TreeItem(item.run.label);
       t.description = `${profileName(item.run.profile)} · running…`;
@@ -96,6 +139,7 @@ export class RunsView implements vscode.TreeDataProvider<Item>, vscode.Disposabl
   }
 
   dispose(): void {
+    this.groupingSub?.dispose();
     this.changed.dispose();
   }
 }
