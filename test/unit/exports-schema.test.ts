@@ -233,3 +233,23 @@ test('CKL/CKLB: STIG Manager rejects or drops what is broken (the oracle can fai
   assert.throws(() => stigManager.reviewsFromCklb(smParams(JSON.stringify(cklb))), /Asset hostname cannot be more than 255 characters/);
   assert.throws(() => stigManager.reviewsFromCklb(smParams(JSON.stringify({ ...cklb, target_data: {} }))), /No target_data\.host_name found/);
 });
+
+test('CKL/CKLB: HOST_NAME longer than the 255 characters STIG Manager accepts is cut there; the full name stays in TARGET_COMMENT', () => {
+  // Kubernetes allows a 63-character namespace, a 253-character pod name and a 63-character container name
+  const label = `${'n'.repeat(63)}/${'p'.repeat(253)}/${'c'.repeat(63)}`;
+  const e = entry('rhel8-one-of-each-status.json', label);
+  const ckl = toCkl([e], { now: NOW });
+  assert.equal(stigManager.reviewsFromCkl(smParams(ckl)).target.name, label.slice(0, 255));
+  assert.ok(ckl.includes(`<TARGET_COMMENT>${label}`), 'TARGET_COMMENT keeps the whole name');
+  const cklb = toCklb([e], { now: NOW });
+  assert.equal(stigManager.reviewsFromCklb(smParams(cklb)).target.name, label.slice(0, 255));
+  assert.ok((JSON.parse(cklb) as { target_data: { comments: string } }).target_data.comments.startsWith(label));
+  // counted as written: a CKL writes a control character as the 6 visible characters `\u0001`
+  const controls = `ns/${'\u0001'.repeat(100)}`;
+  const name = stigManager.reviewsFromCkl(smParams(toCkl([entry('rhel8-one-of-each-status.json', controls)], { now: NOW }))).target.name;
+  assert.equal(name, `ns/${'\\u0001'.repeat(42)}`);
+  assert.equal(stigManager.reviewsFromCklb(smParams(toCklb([entry('rhel8-one-of-each-status.json', controls)], { now: NOW }))).target.name, controls);
+  // a name given with --host-name is cut the same way; a surrogate pair is never split
+  const given = `${'x'.repeat(254)}😀y`;
+  assert.equal(stigManager.reviewsFromCkl(smParams(toCkl([e], { now: NOW, hostName: given }))).target.name, 'x'.repeat(254));
+});
