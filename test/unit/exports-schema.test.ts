@@ -5,8 +5,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checklistStatus, cklbStatus, toCkl, toCklb, toXccdf, type ExportEntry } from '../../src/core/exports';
-import { tagText } from '../../src/core/exports/common';
+import { checklistStatus, cklbStatus, toCkl, toCklb, toXccdf, xccdfResult, type ExportEntry } from '../../src/core/exports';
+import { tagText, visibleControls } from '../../src/core/exports/common';
+import { ruleId } from '../../src/core/exports/xccdf';
 import type { Control } from '../../src/core/results';
 import { entry, fixtures, HOSTILE, hostileReport } from './exportsHelpers';
 
@@ -24,6 +25,9 @@ import { entry, fixtures, HOSTILE, hostileReport } from './exportsHelpers';
  *   ReviewParser.js, MIT, pinned). It silently drops a VULN/rule whose STATUS it does not know or that has no
  *   Rule_ID, truncates rule ids to 45 characters, and refuses a host name over 255 characters or a STIG without
  *   a stigid — so every control must come back as one review, with our rule id and our status.
+ *
+ * - XCCDF results also go through STIG Manager's `reviewsFromXccdf` (the import SCC results take): it needs
+ *   TestResult @test-system and reads one TestResult per file.
  *
  * Every oracle is also shown rejecting a deliberately broken document, so a test cannot pass by checking nothing.
  */
@@ -43,13 +47,14 @@ interface SmParseResult {
   checklists: Array<{ benchmarkId: string; revisionStr: string | null; reviews: SmReview[] }>;
   errors?: string[];
 }
-type SmParser = (params: { data: string; fieldSettings: unknown; allowAccept: boolean; importOptions: unknown; sourceRef: unknown }) => SmParseResult;
-const stigManager = createRequire(__filename)('@nuwcdivnpt/stig-manager-client-modules') as { reviewsFromCkl: SmParser; reviewsFromCklb: SmParser };
+type SmParser = (params: { data: string; fieldSettings: unknown; allowAccept: boolean; importOptions: unknown; sourceRef: unknown; scapBenchmarkMap?: Map<string, string> }) => SmParseResult;
+const stigManager = createRequire(__filename)('@nuwcdivnpt/stig-manager-client-modules') as { reviewsFromCkl: SmParser; reviewsFromCklb: SmParser; reviewsFromXccdf: SmParser };
 
 /** Import options that keep every review as it is in the file (Not_Reviewed stays notchecked, empty text imported). */
 const smParams = (data: string) => ({
   data,
   sourceRef: 'test',
+  scapBenchmarkMap: new Map<string, string>(),
   allowAccept: false,
   fieldSettings: { detail: { enabled: 'always', required: 'optional' }, comment: { enabled: 'always', required: 'optional' } },
   importOptions: { autoStatus: 'saved', unreviewed: 'always', unreviewedCommented: 'notchecked', emptyDetail: 'import', emptyComment: 'import', allowCustom: true },
@@ -108,13 +113,13 @@ const oscapValidate = (file: string) => run('oscap', ['xccdf', 'validate', file]
 
 /**
  * The Schematron rules' advisories (SHOULDs of NISTIR 7275r4) our results knowingly leave: no platform (a container
- * scan names none), no Dublin Core metadata, no @test-system CPE, and rule-results without a `check` (InSpec results
- * link to no checking-system document). Anything else oscap says fails the test.
+ * scan names none), no Dublin Core metadata, and rule-results without a `check` (InSpec results link to no
+ * checking-system document). Anything else oscap says fails the test. (The fourth it used to give, no TestResult
+ * @test-system, turned out to break STIG Manager's import: see below.)
  */
 const KNOWN_ADVISORIES = [
   /^Warning: A 'rule-result' element should have exactly one child 'check' or 'complex-check' element\./,
   /^Warning: The 'Benchmark' element has no platform specified/,
-  /^Warning: A 'TestResult' element should have a @test-system attribute\./,
   /^Warning: A 'Benchmark' element should have a 'metadata' element/,
 ];
 
@@ -169,6 +174,31 @@ test('XCCDF 1.2: the schema oracles reject broken documents, naming the element'
     assert.notEqual(oscap.code, 0, `${k}: oscap accepted it`);
     assert.match(oscap.out, /Invalid XCCDF Checklist \(1\.2\) content/, `${k}: ${oscap.out}`);
   }
+});
+
+test('XCCDF 1.2: STIG Manager imports a one-container export with every rule-result, its target and @test-system', () => {
+  for (const { name, entries } of cases().filter((c) => c.entries.length === 1)) {
+    const parsed = stigManager.reviewsFromXccdf(smParams(toXccdf(entries, { now: NOW })));
+    const controls = entries[0].report.controls;
+    assert.equal(parsed.target.name, visibleControls(entries[0].label), `${name}: target (control characters written visibly)`);
+    assert.equal(parsed.checklists.length, 1, name);
+    const [cl] = parsed.checklists;
+    assert.equal(cl.reviews.length, controls.length, `${name}: STIG Manager dropped rule-results`);
+    // its business rule (unreviewed: always): results other than pass, fail and notapplicable are imported as notchecked
+    const kept = (r: string): SmResult => (['pass', 'fail', 'notapplicable'].includes(r) ? (r as SmResult) : 'notchecked');
+    assert.deepEqual(
+      cl.reviews.map((r) => [r.ruleId, r.result]),
+      controls.map((c) => [ruleId(c).slice(0, 45), kept(xccdfResult(c))]),
+      name,
+    );
+  }
+  // without @test-system its import stops on `testSystem.match` (the attribute oscap's Schematron asked for)
+  const xml = toXccdf([entry('rhel8-one-of-each-status.json', 'a/b/c')], { now: NOW });
+  assert.match(xml, /<TestResult [^>]*test-system="cpe:\/a:chef:inspec:[0-9.]+"/);
+  assert.throws(() => stigManager.reviewsFromXccdf(smParams(xml.replace(/ test-system="[^"]*"/, ''))), TypeError);
+  // it reads one TestResult per file: a fleet goes as --mode per-container
+  const fleet = cases().find((c) => c.name === 'fleet')!;
+  assert.throws(() => stigManager.reviewsFromXccdf(smParams(toXccdf(fleet.entries, { now: NOW }))), /No Benchmark\.TestResult\.target element/);
 });
 
 // ---------------------------------------------------------------------------------------------------------------
