@@ -108,7 +108,7 @@ const run = (cmd: string, args: string[]): { code: number | null; out: string } 
   if (r.error) throw r.error;
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 };
-const xmllint = (files: string[]) => run('xmllint', ['--noout', '--schema', XSD, ...files]);
+const xmllint = (files: string[]) => run('xmllint', ['--nonet', '--noout', '--schema', XSD, ...files]);
 const oscapValidate = (file: string) => run('oscap', ['xccdf', 'validate', file]);
 
 /**
