@@ -6,6 +6,7 @@ import {
   checklistStatus,
   findingDetails,
   fixText,
+  cutHostName,
   hostNameFor,
   newUuid,
   safComments,
@@ -13,6 +14,7 @@ import {
   stigVersion,
   tagText,
   targetComment,
+  visibleControls,
   xmlText,
   type ChecklistOptions,
   type ExportEntry,
@@ -140,7 +142,8 @@ export function toCkl(entries: readonly ExportEntry[], options: ChecklistOptions
     el('ROLE', options.role ?? 'None') +
     el('ASSET_TYPE', options.assetType ?? 'Computing') +
     el('MARKING', options.marking ?? 'CUI') +
-    el('HOST_NAME', hostNameFor(entries, options.hostName)) +
+    // cut again as written: a control character becomes the six visible characters `\u0001` (visibleControls)
+    el('HOST_NAME', cutHostName(visibleControls(hostNameFor(entries, options.hostName)))) +
     el('HOST_IP', '') +
     el('HOST_MAC', '') +
     el('HOST_FQDN', '') +

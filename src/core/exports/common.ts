@@ -258,12 +258,29 @@ export function stigVersion(p: ProfileInfo, stig: ChecklistOptions['stig'] = {})
   return { version, release: stig.benchmarkDate ? `Release: ${number} Benchmark Date: ${stig.benchmarkDate}` : `Release: ${number}` };
 }
 
-/** HOST_NAME for a set of containers: the given name, the one container's label, or what they share. */
+/**
+ * The longest HOST_NAME / host_name STIG Manager imports: it refuses the whole checklist otherwise ("Asset hostname
+ * cannot be more than 255 characters", NUWCDIVNPT/stig-manager-client-modules ReviewParser.js `reviewsFromCkl` /
+ * `reviewsFromCklb`). A Kubernetes NS/POD/CONTAINER can reach 381 (63 + 253 + 63 + 2).
+ */
+export const HOST_NAME_LIMIT = 255;
+
+/** Cuts a host name to HOST_NAME_LIMIT characters (UTF-16 code units, as JavaScript counts), never splitting a surrogate pair. */
+export function cutHostName(name: string): string {
+  if (name.length <= HOST_NAME_LIMIT) return name;
+  const keep = /[\uD800-\uDBFF]/.test(name.charAt(HOST_NAME_LIMIT - 1)) ? HOST_NAME_LIMIT - 1 : HOST_NAME_LIMIT;
+  return name.slice(0, keep);
+}
+
+/**
+ * HOST_NAME for a set of containers: the given name, the one container's label, or what they share — cut at
+ * HOST_NAME_LIMIT (the whole label stays in TARGET_COMMENT / target_data.comments).
+ */
 export function hostNameFor(entries: readonly ExportEntry[], given?: string): string {
-  if (given) return given;
-  if (entries.length === 1) return entries[0].label;
+  if (given) return cutHostName(given);
+  if (entries.length === 1) return cutHostName(entries[0].label);
   const nss = [...new Set(entries.map((e) => e.namespace).filter(Boolean))];
-  return nss.length === 1 ? `${nss[0]} (${entries.length} containers)` : `${entries.length} containers`;
+  return cutHostName(nss.length === 1 ? `${nss[0]} (${entries.length} containers)` : `${entries.length} containers`);
 }
 
 /** TARGET_COMMENT: each container with its image and running digest (what a reviewer needs to find it again). */

@@ -69,6 +69,18 @@ function message(c: Control): string {
     .join('\n\n');
 }
 
+/**
+ * TestResult `@test-system`: "the benchmark consumer program that generated this TestResult … should be a CPE name"
+ * (NISTIR 7275r4 §6.6.2; OpenSCAP's Schematron warns without it), written as OpenSCAP (`cpe:/a:redhat:openscap:1.3.6`)
+ * and SCC (`cpe:/a:spawar:scc:5.14.1`) write theirs. The program that evaluated the controls is InSpec (CINC Auditor
+ * is its rebuild and reports the same version), at the report's top-level `version`. STIG Manager's XCCDF import
+ * reads it unconditionally (ReviewParser.js `reviewsFromXccdf`: `testSystem.match(…)`) and fails without it.
+ */
+function testSystem(e: ExportEntry): string {
+  const v = (e.report.auditorVersion ?? '').replace(/[^A-Za-z0-9._~-]/g, (ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `cpe:/a:chef:inspec${v ? `:${v}` : ''}`;
+}
+
 function testResult(e: ExportEntry, index: number, now: string): string {
   const controls = e.report.controls;
   const start = controls.flatMap((c) => c.results.map((r) => r.startTime)).find((s) => s && !Number.isNaN(Date.parse(s)));
@@ -81,7 +93,7 @@ function testResult(e: ExportEntry, index: number, now: string): string {
     ...(e.report.platform.name ? [['urn:xccdf:fact:kube-compliance:platform', [e.report.platform.name, e.report.platform.release].filter(Boolean).join(' ')]] : []),
   ];
   return (
-    `<TestResult id="xccdf_hdf_testresult_${index + 1}_${idPart(e.label)}"${start ? ` start-time="${xmlText(new Date(start).toISOString())}"` : ''} end-time="${now}">` +
+    `<TestResult id="xccdf_hdf_testresult_${index + 1}_${idPart(e.label)}"${start ? ` start-time="${xmlText(new Date(start).toISOString())}"` : ''} end-time="${now}" test-system="${xmlText(testSystem(e))}">` +
     t('title', e.label) +
     t('target', e.label) +
     `<target-facts>${facts.map(([n, v]) => t('fact', v, ` name="${xmlText(n)}" type="string"`)).join('')}</target-facts>` +
