@@ -14,6 +14,7 @@ import type { Faults } from './faults';
 import { containerStatusFor, isoNow, recomputePodStatus } from './objects';
 import { EventRecorder } from './events';
 import { FLEET_DEFAULTS, seedFleet } from './fleet';
+import { JobController } from './jobs';
 import { ImageRegistry, REGISTRY_HOST } from './images';
 import { Authenticator, Authorizer } from './rbac';
 import { resourceOf, seedDemo, seedScale, type PodPlan, type Seeder } from './scenario';
@@ -276,6 +277,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     await api.listen(opts.port ?? 0);
     seeding = false;
+    // Jobs created through the API run (jobs.ts); the scenario's seeded Jobs are finished history.
+    const jobs = new JobController({ store, events, createPod: (ns, pod) => api.create(resourceOf('v1', 'pods'), ns, pod), remove: (res, obj) => api.removeCascading(res, obj), log });
+    cleanups.push(() => jobs.stop());
     await Promise.all(
       plans.filter((p) => p.processes).map((p) => {
         const pod = store.get('pods', p.namespace, p.name);

@@ -57,7 +57,7 @@ const RUNNING_AFTER_MS = 250;
 const LOG_CAP = 1 << 20;
 
 interface SecurityContext { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean; privileged?: boolean; capabilities?: { add?: string[]; drop?: string[] }; appArmorProfile?: { type?: string; localhostProfile?: string } }
-interface ContainerSpec { name: string; image?: string; command?: string[]; args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[]; stdin?: boolean; stdinOnce?: boolean; tty?: boolean; securityContext?: SecurityContext; targetContainerName?: string }
+interface ContainerSpec { name: string; image?: string; command?: string[]; args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[]; stdin?: boolean; stdinOnce?: boolean; tty?: boolean; securityContext?: SecurityContext; targetContainerName?: string; terminationMessagePath?: string; terminationMessagePolicy?: string }
 
 const hex = (n: number) => randomBytes(n / 2).toString('hex');
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -387,6 +387,7 @@ class Runtime implements EmulatorRuntime {
       startFailed(`failed to prepare the container root filesystem: ${(e as Error).message}`);
       return;
     }
+    if (!c.ephemeral) await prepareTerminationLog(overlay ? overlay.upper : rootfs, spec).catch(() => {});
     const exe = resolveExecutable(overlay ? img.template : rootfs, argv[0] ?? '', env.PATH);
     if (!exe.ok) {
       const detail = exe.kind === 'not-in-path' ? `exec: "${argv[0]}": executable file not found in $PATH` : exe.kind === 'permission' ? `exec: "${argv[0]}": permission denied` : `exec: "${argv[0]}": stat ${argv[0]}: no such file or directory`;
@@ -421,7 +422,7 @@ class Runtime implements EmulatorRuntime {
     child.stderr?.on('data', fan(2));
     child.stdin?.on('error', () => {});
     let exitedEarly = false;
-    c.exited = launched.exit.then(({ code, signal }) => {
+    c.exited = launched.exit.then(async ({ code, signal }) => {
       {
         exitedEarly = true;
         const exitCode = exitCodeOf(code, signal);
@@ -429,7 +430,11 @@ class Runtime implements EmulatorRuntime {
           c.child = undefined;
           c.hostPid = undefined;
           if (Date.now() - startedMs > 600_000) c.backoffSec = 10;
-          const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: c.startedAt, finishedAt: now(), containerID: c.containerID };
+          // The shim has written the whole output to the log before the kubelet reports the container exited: wait
+          // for the pipes to drain (bounded: a daemonised grandchild may hold them open).
+          await Promise.race([Promise.all([child.stdout, child.stderr].map((s) => (s && !s.readableEnded ? new Promise((r) => s.once('close', r)) : undefined))), sleep(2000)]);
+          const message = await terminationMessage(c, spec, exitCode, overlay ? overlay.upper : rootfs);
+          const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', ...(message ? { message } : {}), startedAt: c.startedAt, finishedAt: now(), containerID: c.containerID };
           this.onStopped(c, terminated);
         }
       }
@@ -663,6 +668,46 @@ class Runtime implements EmulatorRuntime {
       session.onStdinEnd(() => { if (c.spec.stdinOnce) stdin.end(); });
     }
   }
+}
+
+// Termination messages, as the kubelet makes them (kubernetes/kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go):
+// the kubelet bind-mounts a host file, created world-writable (0666) so any container user can write it, at the
+// container's `terminationMessagePath` (default /dev/termination-log); when the container exits it reads at most the
+// LAST 4096 bytes of it (`tail.ReadAtMost(path, kubecontainer.MaxContainerTerminationMessageLength)`). With
+// `terminationMessagePolicy: FallbackToLogsOnError` and an empty file, a failed container's message is the tail of its
+// log instead: the last 80 lines, at most 2048 bytes (MaxContainerTerminationMessageLogLines/-LogLength). Here the file
+// lives in the container's own writable layer (the overlay's upper directory, or its copied root), created before start.
+const MAX_TERMINATION_MESSAGE = 4096;
+const FALLBACK_LOG_LINES = 80;
+const FALLBACK_LOG_BYTES = 2048;
+
+function terminationLogPath(top: string, spec: ContainerSpec): string {
+  return join(top, (spec.terminationMessagePath || '/dev/termination-log').replace(/^\/+/, ''));
+}
+
+async function prepareTerminationLog(top: string, spec: ContainerSpec): Promise<void> {
+  const file = terminationLogPath(top, spec);
+  const dir = file.slice(0, file.lastIndexOf('/'));
+  if (!existsSync(dir)) {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.chmod(dir, 0o755);
+  }
+  await fs.writeFile(file, '');
+  await fs.chmod(file, 0o666);
+}
+
+async function terminationMessage(c: Container, spec: ContainerSpec, exitCode: number, top: string): Promise<string> {
+  let data = Buffer.alloc(0);
+  try {
+    const all = await fs.readFile(terminationLogPath(top, spec));
+    data = all.subarray(Math.max(0, all.length - MAX_TERMINATION_MESSAGE));
+  } catch {}
+  if (data.length || spec.terminationMessagePolicy !== 'FallbackToLogsOnError' || exitCode === 0) return data.toString();
+  const log = Buffer.concat(c.logs).toString();
+  const lines = log.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const tail = Buffer.from(lines.slice(-FALLBACK_LOG_LINES).join('\n') + (lines.length ? '\n' : ''));
+  return tail.subarray(Math.max(0, tail.length - FALLBACK_LOG_BYTES)).toString();
 }
 
 /** Lazily unmounts anything still mounted at or below `dir` in this (the host's) mount namespace. */

@@ -1,6 +1,7 @@
 // Generic CRUD for every resource in resources.ts: get, list (selectors, limit/continue, tables), watch (history,
 // bookmarks, timeouts), create (per-kind defaults, Pod Security admission), update, patch, delete (cascading by
 // ownerReferences and namespace) and deletecollection.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { imageIDFor, type KObject } from '../contract';
 import { containerDefaults, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from '../objects';
@@ -187,6 +188,9 @@ export class Crud {
       case 'clusterroles':
         obj.rules ??= [];
         break;
+      case 'jobs':
+        if (!opts.seed) jobDefaults(def, obj);
+        break;
       case 'deployments':
       case 'replicasets':
       case 'statefulsets':
@@ -288,4 +292,42 @@ function wantsTable(req: IncomingMessage): boolean {
 function tableInclude(req: IncomingMessage): string {
   const m = /[?&]includeObject=(\w+)/.exec(req.url ?? '');
   return m ? m[1] : 'PartialObjectMetadata';
+}
+
+/**
+ * What the API server does to a new Job (kubernetes/kubernetes pkg/registry/batch/job/strategy.go `PrepareForCreate` →
+ * `generateSelector`, pkg/apis/batch/v1/defaults.go, pkg/apis/batch/validation/validation.go): the selector on a
+ * server-chosen uid, the job-name/controller-uid labels (and their legacy unprefixed twins) on the pod template, the
+ * spec defaults, and `restartPolicy` limited to OnFailure/Never.
+ */
+function jobDefaults(def: ResourceDef, job: KObject): void {
+  const md = job.metadata;
+  const spec = (job.spec ??= {});
+  const tpl = (spec.template ??= {});
+  const policy = tpl.spec?.restartPolicy;
+  if (!Array.isArray(tpl.spec?.containers) || !tpl.spec.containers.length) throw invalid(def, md.name, 'spec.template.spec.containers', 'Required value');
+  if (policy !== 'OnFailure' && policy !== 'Never') {
+    throw invalid(def, md.name, 'spec.template.spec.restartPolicy', policy ? `Unsupported value: "${policy}": supported values: "OnFailure", "Never"` : 'Required value: valid values: "OnFailure", "Never"');
+  }
+  md.uid = randomUUID();
+  if (!spec.manualSelector) {
+    spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': md.uid } };
+    tpl.metadata = { ...(tpl.metadata ?? {}) };
+    tpl.metadata.labels = { ...(tpl.metadata.labels ?? {}), 'batch.kubernetes.io/controller-uid': md.uid, 'batch.kubernetes.io/job-name': md.name, 'controller-uid': md.uid, 'job-name': md.name };
+  }
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= 6;
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  if (!spec.podFailurePolicy) spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  tpl.spec.containers.forEach(containerDefaults);
+  tpl.spec.terminationGracePeriodSeconds ??= 30;
+  tpl.spec.dnsPolicy ??= 'ClusterFirst';
+  tpl.spec.securityContext ??= {};
+  tpl.spec.schedulerName ??= 'default-scheduler';
+  job.status = {};
 }
