@@ -15,6 +15,8 @@ import { containerStatusFor, isoNow, recomputePodStatus } from './objects';
 import { EventRecorder } from './events';
 import { FLEET_DEFAULTS, seedFleet } from './fleet';
 import { JobController } from './jobs';
+import { pushAuditorDouble } from './auditor-image';
+import { kubeletSetup } from './kubelet-volumes';
 import { ImageRegistry, REGISTRY_HOST } from './images';
 import { Authenticator, Authorizer } from './rbac';
 import { resourceOf, seedDemo, seedScale, type PodPlan, type Seeder } from './scenario';
@@ -195,6 +197,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     };
 
     const images = new ImageRegistry([REGISTRY_HOST]);
+    // The in-cluster scan Job's auditor image (a CINC Auditor stand-in running the test double; auditor-image.ts).
+    pushAuditorDouble(images);
     const api: ApiServer = new ApiServer({
       store,
       images,
@@ -271,7 +275,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       if (process.getuid?.() !== 0) throw new Error('the emulator runs containers in Linux PID and mount namespaces and needs root; run it as root, or pass runtime: false (metadata-only pods)');
       const rtDir = join(workDir, 'runtime');
       mkdirSync(rtDir, { recursive: true });
-      runtime = await createRuntime({ statusSink: sink, workDir: rtDir, faults: runtimeFaults, images });
+      const seededPods = new Set(plans.map((p) => keyOf(p.namespace, p.name)));
+      const podSetup = kubeletSetup({ store, authn, caPem: certs.ca, apiPort: () => Number(new URL(api.url).port), seeded: (ns, name) => seededPods.has(keyOf(ns, name)) });
+      runtime = await createRuntime({ statusSink: sink, workDir: rtDir, faults: runtimeFaults, images, podSetup });
       cleanups.push(() => runtime?.shutdown());
     }
 

@@ -36,7 +36,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
-import type { ContainerRuntime, ImageSource, KObject, RegistryImage, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
+import type { ContainerRuntime, ContainerSetup, ImageSource, KObject, PodSetup, RegistryImage, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
 import { capabilitySet, copyRootfs, killGroup, launch, overlayWorks, resolveExecutable, spawnExec, stopLaunched, ttyResizer, writeScripts, type Scripts } from './containers';
 import { ensureRootfs, imageKind, type ImageConfig, type RootfsSet } from './rootfs';
 import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, rejectUpgrade, type ChannelSession, type StatusObject } from './streams';
@@ -179,7 +179,7 @@ class Runtime implements EmulatorRuntime {
     for (const c of this.allChildren) killGroup(c.pid);
   };
 
-  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, private readonly overlay: boolean, faults: RuntimeFaults | undefined, private readonly registry?: ImageSource) {
+  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, private readonly overlay: boolean, faults: RuntimeFaults | undefined, private readonly registry?: ImageSource, private readonly podSetup?: PodSetup) {
     this.faults = faults ?? {};
     process.on('exit', this.onProcessExit);
   }
@@ -289,7 +289,8 @@ class Runtime implements EmulatorRuntime {
             await fs.mkdir(d, { recursive: true });
             await fs.chmod(d, 0o755);
           }
-          await fs.writeFile(file, f.content);
+          if (f.hostPath) await fs.copyFile(f.hostPath, file);
+          else await fs.writeFile(file, f.content);
           await fs.chmod(file, f.mode ?? 0o644);
           await fs.chown(file, f.uid ?? 0, f.gid ?? 0);
         }
@@ -327,7 +328,15 @@ class Runtime implements EmulatorRuntime {
       return;
     }
     const argv = spec.command?.length ? [...spec.command, ...(spec.args ?? [])] : [...img.entrypoint, ...(spec.args?.length ? spec.args : img.cmd)];
-    const env: Record<string, string> = { ...img.env, HOSTNAME: rec.name };
+    let setup: ContainerSetup | undefined;
+    try {
+      setup = c.ephemeral ? undefined : this.podSetup?.(pod, spec.name);
+    } catch (e) {
+      c.state = 'waiting';
+      this.report(c, { state: { waiting: { reason: 'CreateContainerConfigError', message: (e as Error).message } }, ready: false, restartCount: c.restartCount });
+      return;
+    }
+    const env: Record<string, string> = { ...img.env, HOSTNAME: rec.name, ...(setup?.env ?? {}) };
     for (const e of spec.env ?? []) {
       if (e.value !== undefined) env[e.name] = e.value;
       else if (e.valueFrom?.fieldRef?.fieldPath) {
@@ -388,6 +397,14 @@ class Runtime implements EmulatorRuntime {
       return;
     }
     if (!c.ephemeral) await prepareTerminationLog(overlay ? overlay.upper : rootfs, spec).catch(() => {});
+    if (setup?.files.length) {
+      try {
+        await writeSetupFiles(overlay ? overlay.upper : rootfs, img.template, setup.files);
+      } catch (e) {
+        startFailed(`failed to prepare the container's volumes: ${(e as Error).message}`);
+        return;
+      }
+    }
     const exe = resolveExecutable(overlay ? img.template : rootfs, argv[0] ?? '', env.PATH);
     if (!exe.ok) {
       const detail = exe.kind === 'not-in-path' ? `exec: "${argv[0]}": executable file not found in $PATH` : exe.kind === 'permission' ? `exec: "${argv[0]}": permission denied` : `exec: "${argv[0]}": stat ${argv[0]}: no such file or directory`;
@@ -710,6 +727,28 @@ async function terminationMessage(c: Container, spec: ContainerSpec, exitCode: n
   return tail.subarray(Math.max(0, tail.length - FALLBACK_LOG_BYTES)).toString();
 }
 
+/**
+ * The files of a container's volumes (ConfigMap, the service-account token), written into its own writable layer at
+ * their container paths — where the kubelet would bind-mount them. Absolute symbolic links of the image on the way
+ * (Debian's /var/run → /run) are followed, so the files land where the container sees them.
+ */
+async function writeSetupFiles(top: string, template: string, files: ContainerSetup['files']): Promise<void> {
+  for (const f of files) {
+    const parts = f.path.split('/').filter(Boolean);
+    let rel: string[] = [];
+    for (let i = 0; i < parts.length - 1; i++) {
+      rel.push(parts[i]);
+      const link = await fs.readlink(join(template, ...rel)).catch(() => undefined);
+      if (link?.startsWith('/')) rel = link.split('/').filter(Boolean);
+    }
+    const dir = join(top, ...rel);
+    await fs.mkdir(dir, { recursive: true });
+    const file = join(dir, parts[parts.length - 1]);
+    await fs.writeFile(file, f.content);
+    await fs.chmod(file, f.mode ?? 0o644);
+  }
+}
+
 /** Lazily unmounts anything still mounted at or below `dir` in this (the host's) mount namespace. */
 async function unmountUnder(dir: string): Promise<void> {
   let mounts: string[] = [];
@@ -730,5 +769,5 @@ export async function createRuntime(opts: RuntimeOptions): Promise<EmulatorRunti
   const scripts = await writeScripts(join(opts.workDir, 'bin'), images.enterTool);
   // KC_EMULATOR_ROOTFS=copy: plain copies instead of overlays (what happens where overlayfs cannot be used).
   const overlay = process.env.KC_EMULATOR_ROOTFS !== 'copy' && (await overlayWorks(opts.workDir, images.images.busybox.template));
-  return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults, opts.images);
+  return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults, opts.images, opts.podSetup);
 }

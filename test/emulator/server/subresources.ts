@@ -69,6 +69,9 @@ export class Subresources {
       }
       const limit = Number(q.get('limitBytes') ?? 0);
       if (limit > 0) text = Buffer.from(text).subarray(0, limit).toString();
+      const f = this.o.faults;
+      if (f.cutLogAfterBytes && f.cutLogAfterBytes > 0) text = Buffer.from(text).subarray(0, f.cutLogAfterBytes).toString();
+      if (f.corruptLogAt && f.corruptLogAt > 0 && text.length > f.corruptLogAt) text = text.slice(0, f.corruptLogAt) + (text[f.corruptLogAt] === 'A' ? 'B' : 'A') + text.slice(f.corruptLogAt + 1);
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       if (q.get('follow') === 'true' && !previous && limit <= 0) return this.followLog(res, p.namespace!, p.name, obj.metadata.uid, ctr, text, read);
       res.end(text);
