@@ -16,6 +16,10 @@ export interface Settings {
   'authoring.runOnSave': boolean;
   'authoring.checkOnSave': boolean;
   'scan.useScannerIdentity': 'never' | 'ask' | 'always';
+  'scan.runner': 'local' | 'in-cluster';
+  'inCluster.auditorImage': string;
+  'inCluster.scannerNamespace': string;
+  'inCluster.deadlineSeconds': number;
 }
 
 export type SettingKey = keyof Settings;
@@ -33,5 +37,9 @@ export const SETTING_DEFAULTS: { readonly [K in SettingKey]: Settings[K] } = {
   'authoring.runOnSave': true,
   'authoring.checkOnSave': true,
   'scan.useScannerIdentity': 'ask',
+  'scan.runner': 'local',
+  'inCluster.auditorImage': '',
+  'inCluster.scannerNamespace': '',
+  'inCluster.deadlineSeconds': 1800,
 };
 

@@ -34,7 +34,7 @@ import { clusterSource, expandSelection, FleetSelectionError, skipApproaches, ty
 import { killGroup } from '../processGroup';
 import type { ClusterClient } from '../cluster/client';
 import { exportManifests, inClusterScanOne, IN_CLUSTER_UNSUPPORTED, InClusterSetupError, newRunId, profileDelivery, RUNNERS, type RunnerKind } from '../incluster/fleet';
-import { DEFAULT_AUDITOR_IMAGE, ManifestError } from '../incluster/manifests';
+import { ManifestError } from '../incluster/manifests';
 import type { ProfileHash } from './hash';
 import { describeSelection } from './targets';
 export { describeSelection } from './targets';
@@ -120,8 +120,8 @@ export const SCAN_HELP = `scan       scans every container of a selection as one
              --allow-pod-changes      scan them through a debug container / the scanner sidecar's wrapper (this
                                       changes those pods); without it they are skipped with that reason
              --runner in-cluster      scan from inside the cluster: one Job per scan unit in the target's
-                                      namespace (or --scanner-namespace), running --auditor-image (a CINC
-                                      Auditor image with MITRE's transport and kubectl); --concurrency Jobs at
+                                      namespace (or --scanner-namespace), running --auditor-image (required: a
+                                      CINC Auditor image with MITRE's transport and kubectl); --concurrency Jobs at
                                       once, each stopped after --deadline seconds (default 1800); reports come
                                       back verified through the Job pod's log (README "In-cluster runner")
              --export-manifests FILE  with --runner in-cluster: write the Jobs, ServiceAccounts, Roles,
@@ -240,6 +240,7 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
     if (values.has(f) && runner !== 'in-cluster') throw new ScanUsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --runner in-cluster`);
   }
   if (runner === 'in-cluster' && values.has('auditor')) throw new ScanUsageError('--auditor is the local auditor; with --runner in-cluster give --auditor-image');
+  if (runner === 'in-cluster' && !values.has('auditorImage')) throw new ScanUsageError('--runner in-cluster needs --auditor-image IMAGE: a CINC Auditor image with MITRE\'s train-k8s-container transport and kubectl (README "In-cluster runner")');
   const scannerNamespace = values.get('scannerNamespace');
   if (scannerNamespace !== undefined) checkName('namespace', scannerNamespace, '--scanner-namespace');
   const d = values.get('deadline');
@@ -479,7 +480,7 @@ async function scanWith(
   err(
     `${targets.length} container(s): ${plan.containers} scannable, ${plan.unscannable.length} not scannable; ${plan.scans} auditor run(s) ` +
       `(dedupe ${plan.mode}: ${plan.digests} distinct running image(s), ratio ${plan.ratio}); concurrency ${o.concurrency}; ` +
-      (auditor ? `auditor ${auditor.path}${auditor.version ? ` ${auditor.version}` : ''}` : `in-cluster Jobs running ${o.auditorImage ?? DEFAULT_AUDITOR_IMAGE}`),
+      (auditor ? `auditor ${auditor.path}${auditor.version ? ` ${auditor.version}` : ''}` : `in-cluster Jobs running ${o.auditorImage}`),
   );
   if (inCluster) return runInCluster(o, io, err, plan, outDir, cwd, services.client, context, what, profile);
   if (!auditor) throw new ScanSetupError('the auditor is not ready');
@@ -586,7 +587,7 @@ async function runInCluster(o: HeadlessScanOptions, io: HeadlessIo, err: (s: str
   const settings = {
     runId: newRunId(),
     profile: delivery,
-    auditorImage: o.auditorImage ?? DEFAULT_AUDITOR_IMAGE,
+    auditorImage: o.auditorImage ?? '',
     scannerNamespace: o.scannerNamespace,
     activeDeadlineSeconds: o.deadlineSeconds,
     inputFile: o.inputFile ? resolve(cwd, o.inputFile) : undefined,

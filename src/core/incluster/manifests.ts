@@ -25,7 +25,6 @@ export const UNIT_LABEL = 'kube-compliance.io/unit';
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 export const MOUNT = '/kube-compliance';
 export const CONTAINER_NAME = 'auditor';
-export const DEFAULT_AUDITOR_IMAGE = 'cincproject/auditor:latest';
 export const DEFAULT_DEADLINE_SECONDS = 1800;
 export const DEFAULT_TTL_SECONDS = 600;
 
