@@ -64,6 +64,8 @@ export interface Cluster {
   images: ImageRegistry;
   /** true when pods run real processes. */
   hasRuntime: boolean;
+  /** exec sessions started so far (pods/exec upgrades handed to the runtime). */
+  readonly execCount: number;
   /** The live fault switches (read); change them with setFaults. */
   readonly faults: Readonly<Faults>;
   /** Sets fault switches (undefined/null/0 clears one); the 429 counter restarts. */
@@ -318,6 +320,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       scenario,
       images,
       hasRuntime: !!runtime,
+      get execCount() {
+        return api.execCount;
+      },
       faults,
       setFaults(f) {
         for (const [k, v] of Object.entries(f)) {

@@ -16,6 +16,8 @@ import { applyPatch } from './patch';
 import { parseResourcePath, type ParsedPath } from './routing';
 
 export class Subresources {
+  /** exec upgrades handed to the runtime (benchmarks count exec sessions with it). */
+  execUpgrades = 0;
   constructor(
     private readonly o: ServerOptions,
     private readonly crud: Crud,
@@ -267,6 +269,7 @@ export class Subresources {
         if (cur) this.crud.removeCascading('pods', cur);
       }, f.deletePodDuringExecMs);
     }
+    if (sub === 'exec') this.execUpgrades++;
     this.o.runtime.handleStreamUpgrade(req, socket, head, target);
   }
 }
