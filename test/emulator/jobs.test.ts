@@ -184,3 +184,23 @@ test('kubectl logs -f follows a Job pod until its container ends; a pod that can
   assert.equal(job('nopull')!.status.active, 1, 'a pod that cannot pull stays active (only the deadline ends it)');
   await k(['delete', 'job', 'counter', 'nopull', '-n', 'demo']);
 });
+
+test('inside a Job pod kubectl needs no kubeconfig: the service-account token, and RBAC by resourceNames allows exec into the named pod only', async () => {
+  const sa = 'exec-one';
+  const rbac = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: 'demo' } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: sa, namespace: 'demo' }, rules: [{ apiGroups: [''], resources: ['pods'], resourceNames: ['standard-app'], verbs: ['get'] }, { apiGroups: [''], resources: ['pods/exec'], resourceNames: ['standard-app'], verbs: ['get', 'create'] }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: sa, namespace: 'demo' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: 'demo' }] },
+  ];
+  for (const o of rbac) assert.equal((await k(['create', '-f', '-'], 33, JSON.stringify(o))).code, 0);
+  const script = 'ls /var/run/secrets/kubernetes.io/serviceaccount; kubectl exec standard-app -n demo -- cat /etc/os-release | head -1; kubectl exec alpine-app -n demo -- true; echo "exit=$?"';
+  const r = await k(['create', '-f', '-'], 33, jobYaml('in-pod', script, {}, { image: 'fleet.local/kube-compliance/cinc-auditor-double:test', env: [{ name: 'HOME', value: '/tmp' }] }).replace('"restartPolicy":"Never"', `"restartPolicy":"Never","serviceAccountName":"${sa}"`));
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor('Complete', () => condition('in-pod', 'Complete'), 60000);
+  const logs = await k(['logs', 'job/in-pod', '-n', 'demo']);
+  assert.match(logs.stdout, /^ca\.crt\nnamespace\ntoken\n/);
+  assert.match(logs.stdout, /PRETTY_NAME="Debian GNU\/Linux 12 \(bookworm\)"/);
+  assert.match(logs.stdout, /pods "alpine-app" is forbidden: User "system:serviceaccount:demo:exec-one" cannot (get|create) resource "pods(\/exec)?" in API group "" in the namespace "demo"/);
+  assert.match(logs.stdout, /exit=1/);
+  await k(['delete', 'job/in-pod', 'role/exec-one', 'rolebinding/exec-one', 'serviceaccount/exec-one', '-n', 'demo']);
+});
