@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { archiveFolder, ProfileArchiveError } from '../../src/core/incluster/archive';
 import { BEGIN_MARKER, END_MARKER, EnvelopeError, openEnvelope, parseSeal, sealReport } from '../../src/core/incluster/envelope';
+import { parseScanArgs, ScanUsageError } from '../../src/core/fleet/headless';
 import { buildScanObjects, CONFIGMAP_MAX_BYTES, configMapBytes, ManifestError, SCAN_SCRIPT, unitName, type ScanUnitSpec } from '../../src/core/incluster/manifests';
 
 const REPORT = JSON.stringify({ platform: { name: 'debian', release: '12' }, profiles: [{ name: 'p', controls: [{ id: 'c-1', results: [{ status: 'passed' }] }] }], version: '6.8.1' });
@@ -169,4 +170,19 @@ test('a profile folder archives to a .tar.gz that tar(1) reads back; caches left
   assert.equal(readFileSync(join(out, 'controls', 'a.rb'), 'utf8'), "control 'c-1' do\nend\n");
   symlinkSync('/etc/passwd', join(p, 'controls', 'link.rb'));
   assert.throws(() => archiveFolder(p), ProfileArchiveError);
+});
+
+test('kube-compliance scan --runner in-cluster: its options parsed, and refused without the runner or without an image', () => {
+  const o = parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'reg/aud:6', '--scanner-namespace', 'scans', '--deadline', '900', '--export-manifests', '-']);
+  assert.equal(o.runner, 'in-cluster');
+  assert.equal(o.auditorImage, 'reg/aud:6');
+  assert.equal(o.scannerNamespace, 'scans');
+  assert.equal(o.deadlineSeconds, 900);
+  assert.equal(o.exportManifests, '-');
+  assert.equal(parseScanArgs(['-n', 'demo', '--profile', 'p']).runner, undefined, 'local by default');
+  assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster']), /needs --auditor-image IMAGE/);
+  assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--deadline', '5']), /--deadline needs --runner in-cluster/);
+  assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'x', '--deadline', '0']), /whole number of seconds/);
+  assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'x', '--auditor', '/bin/cinc-auditor']), /with --runner in-cluster give --auditor-image/);
+  assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'x', '--scanner-namespace', 'Bad_NS']), ScanUsageError);
 });

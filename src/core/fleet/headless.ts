@@ -259,11 +259,10 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
     skipShellLess: flags.has('skipShellLess'),
     allowPodChanges: flags.has('allowPodChanges'),
     helperImage: values.get('helperImage'),
-    runner: runner as RunnerKind,
-    auditorImage: values.get('auditorImage'),
-    scannerNamespace,
-    deadlineSeconds: d !== undefined ? Number(d) : undefined,
-    exportManifests: values.get('exportManifests'),
+    // the in-cluster options only when that runner is chosen (the local runner's options stay as they were)
+    ...(runner === 'in-cluster'
+      ? { runner: 'in-cluster' as const, auditorImage: values.get('auditorImage'), scannerNamespace, deadlineSeconds: d !== undefined ? Number(d) : undefined, exportManifests: values.get('exportManifests') }
+      : {}),
   };
 }
 
