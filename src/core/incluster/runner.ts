@@ -165,19 +165,24 @@ async function failedCreate(api: InClusterApi, objects: ScanObjects, signal?: Ab
   }
 }
 
-/** Deletes what was created, newest first (the Job with its pods: propagationPolicy Background); 404 counts as gone. */
+/**
+ * Deletes the unit's objects, newest first (the Job with its pods: propagationPolicy Background); 404 counts as gone.
+ * Objects whose create was interrupted (Cancel while the POST was in flight) may exist too: they are deleted as well,
+ * and a failure to delete one of those is not reported (it most likely was never made).
+ */
 async function cleanUp(api: InClusterApi, objects: ScanObjects, created: KubeObject[]): Promise<string[]> {
   const left: string[] = [];
-  for (const obj of [...created].reverse()) {
+  for (const obj of [...creationOrder(objects)].reverse()) {
+    const confirmed = created.includes(obj);
     try {
       await api.request('DELETE', pathOf(obj), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }, timeoutMs: 30_000 });
     } catch (e) {
-      if (isKubeError(e) && e.kind === 'not-found') continue;
+      if ((isKubeError(e) && e.kind === 'not-found') || !confirmed) continue;
       left.push(`${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} (${isKubeError(e) ? e.kind : (e as Error).message})`);
     }
   }
   // The Job's pods go with it (garbage collection); delete any that is still there so nothing of the scan keeps running.
-  if (created.includes(objects.job)) {
+  if (created.length) {
     try {
       const pods = await api.request<{ items: RawObject[] }>('GET', `/api/v1/namespaces/${enc(objects.scannerNamespace)}/pods`, { query: { labelSelector: `batch.kubernetes.io/job-name=${objects.job.metadata.name}` }, timeoutMs: 30_000 });
       for (const p of pods.items) {
