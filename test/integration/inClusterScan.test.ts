@@ -159,3 +159,36 @@ test('Cancel mid-run stops the Job and deletes every labelled object', async () 
   assert.equal(r.report, undefined);
   assert.deepEqual(await labelled(spec.runId), []);
 });
+
+test('a ResourceQuota that refuses the Job: a per-target error naming the quota, and the objects made before it are deleted', async () => {
+  await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'scans-quota' } } });
+  await admin.request('POST', '/api/v1/namespaces/scans-quota/resourcequotas', { body: { metadata: { name: 'no-jobs' }, spec: { hard: { 'count/jobs.batch': '0' } } } });
+  try {
+    const spec = unit({ scannerNamespace: 'scans-quota' });
+    const r = await runInClusterUnit(admin, spec, { pollMs: 200 });
+    assert.equal(r.outcome, 'failed');
+    assert.match(r.message!, /refused to create the scan's Job scans-quota\/kc-scan-/);
+    assert.match(r.message!, /exceeded quota: no-jobs, requested: count\/jobs\.batch=1, used: count\/jobs\.batch=0, limited: count\/jobs\.batch=0/);
+    assert.deepEqual(await labelled(spec.runId), [], 'Role and RoleBinding in demo deleted');
+    const left = await admin.list<{ metadata: { name: string } }>('/api/v1/namespaces/scans-quota/configmaps', { query: { labelSelector: `${RUN_LABEL}=${spec.runId}` } });
+    assert.deepEqual(left.items, [], 'ConfigMap in the scanner namespace deleted');
+    const sas = await admin.list<{ metadata: { name: string } }>('/api/v1/namespaces/scans-quota/serviceaccounts', { query: { labelSelector: `${RUN_LABEL}=${spec.runId}` } });
+    assert.deepEqual(sas.items, []);
+  } finally {
+    await admin.request('DELETE', '/api/v1/namespaces/scans-quota');
+  }
+});
+
+test('a scanner namespace whose Pod Security level refuses the scan pod: the Job controller\'s FailedCreate becomes the per-target error', async () => {
+  await admin.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'scans-restricted', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } });
+  try {
+    const spec = unit({ scannerNamespace: 'scans-restricted' });
+    const r = await runInClusterUnit(admin, spec, { pollMs: 200 });
+    assert.equal(r.outcome, 'failed');
+    assert.match(r.message!, /The Job controller could not create the scan pod for demo\/standard-app: Error creating: pods "kc-scan-[a-z0-9]+-0-[a-z0-9]{5}" is forbidden: violates PodSecurity "restricted:latest"/);
+    const jobs = await admin.list<{ metadata: { name: string } }>('/apis/batch/v1/namespaces/scans-restricted/jobs', { query: { labelSelector: `${RUN_LABEL}=${spec.runId}` } });
+    assert.deepEqual(jobs.items, [], 'no Job left');
+  } finally {
+    await admin.request('DELETE', '/api/v1/namespaces/scans-restricted');
+  }
+});

@@ -200,6 +200,7 @@ export class Crud {
         obj.status ??= {};
         break;
     }
+    if (!opts.seed) this.admitQuota(def, obj);
     if (opts.dryRun) return obj;
     store.create(def.resource, obj, { quiet: opts.seed });
     if (def.resource === 'namespaces') {
@@ -266,6 +267,34 @@ export class Crud {
     const victims = [...this.o.store.iterate(def.resource, ns)].map((i) => i.obj).filter((o) => (!label || label(o)) && (!field || field(o)));
     for (const v of victims) this.removeCascading(def.resource, v);
     return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(this.o.store.resourceVersion) }, items: victims };
+  }
+
+  /**
+   * ResourceQuota admission for object counts (kubernetes/kubernetes plugin/pkg/admission/resourcequota/controller.go
+   * and pkg/quota/v1/evaluator/core): `count/<resource>[.<group>]` — and `pods`, `configmaps`, `secrets`,
+   * `services`, `persistentvolumeclaims` for the core group — limit how many such objects the namespace may hold; a
+   * create that would exceed one is refused 403 `exceeded quota: NAME, requested: R=1, used: R=N, limited: R=H`.
+   * Counted from the store at each create (the real plugin uses the quota's status.used, which the controller keeps
+   * up to date); compute-resource quotas (cpu, memory) are not evaluated.
+   */
+  admitQuota(def: ResourceDef, obj: KObject): void {
+    const ns = obj.metadata?.namespace;
+    if (!def.namespaced || !ns || def.resource === 'resourcequotas') return;
+    const names = [`count/${def.resource}${def.group ? `.${def.group}` : ''}`, ...(def.group === '' && ['pods', 'configmaps', 'secrets', 'services', 'persistentvolumeclaims'].includes(def.resource) ? [def.resource] : [])];
+    for (const { obj: q } of this.o.store.iterate('resourcequotas', ns)) {
+      for (const r of names) {
+        const hard = q.spec?.hard?.[r];
+        if (hard === undefined) continue;
+        const limit = Number(hard);
+        let used = 0;
+        for (const { obj: o } of this.o.store.iterate(def.resource, ns)) {
+          if (def.resource !== 'pods' || (o.status?.phase !== 'Succeeded' && o.status?.phase !== 'Failed')) used++;
+        }
+        if (used + 1 > limit) {
+          throw new HttpError(403, 'Forbidden', `${qualified(def)} "${obj.metadata.name ?? ''}" is forbidden: exceeded quota: ${q.metadata.name}, requested: ${r}=1, used: ${r}=${used}, limited: ${r}=${hard}`, { name: obj.metadata.name, ...(def.group ? { group: def.group } : {}), kind: def.resource });
+        }
+      }
+    }
   }
 
   /** Pod Security admission: 403 when the pod violates its namespace's `pod-security.kubernetes.io/enforce` level. */
