@@ -15,7 +15,10 @@
 //   fleet-scan: N containers, D digests, E exec sessions, W s wall, dedupe ratio R
 // (N scannable containers, D distinct running digests among them, E `kubectl exec` calls the double made — it logs
 // each with KC_DOUBLE_EXEC_LOG —, W the run's wall time, R containers per auditor run), then the scaling line.
-// Usage: npm run bench:fleet [-- --concurrency N --containers N --digests N --namespaces N --latency MS --scaling-only]
+// With --runner in-cluster the same runs go through the in-cluster runner (src/core/incluster): one Job per auditor run
+// with the emulator's auditor image (test/emulator/auditor-image.ts: the double with kubectl, inside the cluster),
+// reports back through the Job pods' logs; E is then counted by the emulator (exec upgrades it handed to its runtime).
+// Usage: npm run bench:fleet [-- --concurrency N --containers N --digests N --namespaces N --latency MS --runner local|in-cluster --scaling-only]
 // (--scaling-only: skip the dedupe none run and the growth line.)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -24,6 +27,7 @@ import { headlessScan, type HeadlessScanOptions } from '../src/core/fleet/headle
 import type { DedupeMode } from '../src/core/fleet/dedupe';
 import { FLEET_DEFAULTS } from '../test/emulator/fleet';
 import { startCluster } from '../test/emulator/index';
+import { AUDITOR_DOUBLE_IMAGE } from '../test/emulator/auditor-image';
 
 const root = join(__dirname, '..');
 const DOUBLE = join(root, 'test', 'fixtures', 'test-double-auditor.mjs');
@@ -50,6 +54,9 @@ async function main(): Promise<void> {
   const concurrency = arg('concurrency', 4);
   const latency = arg('latency', 150, 0);
   const cores = availableParallelism();
+  const ri = process.argv.indexOf('--runner');
+  const runner = ri > 0 ? process.argv[ri + 1] : 'local';
+  if (runner !== 'local' && runner !== 'in-cluster') throw new Error('--runner must be local or in-cluster');
   const sizes = { containers: arg('containers', FLEET_DEFAULTS.containers), digests: arg('digests', FLEET_DEFAULTS.digests), namespaces: arg('namespaces', FLEET_DEFAULTS.namespaces) };
   const work = mkdtempSync(join(tmpdir(), 'kc-bench-fleet-'));
   const profile = join(work, 'profile');
@@ -72,10 +79,11 @@ async function main(): Promise<void> {
       concurrency: c,
       dedupe,
       out: join(work, `fleet-${n}`),
-      auditor: DOUBLE,
-      skipShellLess: true,
+      ...(runner === 'in-cluster' ? { runner: 'in-cluster' as const, auditorImage: AUDITOR_DOUBLE_IMAGE } : { auditor: DOUBLE }),
+      skipShellLess: runner === 'local',
       allowPodChanges: false,
     };
+    const execs0 = cluster.execCount;
     let stderr = '';
     const cpu0 = cpuSeconds();
     const t0 = Date.now();
@@ -90,7 +98,7 @@ async function main(): Promise<void> {
     const wall = (end - t0) / 1000;
     const scanWall = (end - (runStart || t0)) / 1000;
     if (!r.plan || !r.run) throw new Error(`the run did not start (exit ${r.code}):\n${stderr}`);
-    const execs = readFileSync(log, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as { argv?: string[] }).argv?.[0] === 'exec').length;
+    const execs = runner === 'in-cluster' ? cluster.execCount - execs0 : readFileSync(log, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as { argv?: string[] }).argv?.[0] === 'exec').length;
     const failed = r.run.counts.failed;
     if (failed) console.error(`[bench] note: ${failed} container(s) failed to scan (exit ${r.code}); see ${r.indexPath}`);
     return { plan: r.plan, execs, wall, scanWall, failed, cpu };
@@ -102,7 +110,7 @@ async function main(): Promise<void> {
       const r = await run(mode, concurrency);
       results.set(mode, r);
       console.log(`fleet-scan: ${r.plan.containers} containers, ${r.plan.digests} digests, ${r.execs} exec sessions, ${r.wall.toFixed(1)} s wall, dedupe ratio ${r.plan.ratio}`);
-      console.log(`  (dedupe ${mode}, concurrency ${concurrency}: ${r.plan.scans} auditor runs, ${r.plan.unscannable.length} containers not scannable or skipped)`);
+      console.log(`  (runner ${runner}, dedupe ${mode}, concurrency ${concurrency}: ${r.plan.scans} auditor runs, ${r.plan.unscannable.length} containers not scannable or skipped)`);
     }
     const image = results.get('image')!;
     if (concurrency > 1) {

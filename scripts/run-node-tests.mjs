@@ -1,6 +1,6 @@
 // Runs Node's built-in test runner over the TypeScript test files under the given folders (through tsx),
 // with the spec reporter, so the closing lines are Node's own "ℹ tests N / ℹ pass N / ℹ fail N".
-// Usage: node scripts/run-node-tests.mjs DIR [DIR…] [--concurrency N] [-- extra node args]
+// Usage: node scripts/run-node-tests.mjs DIR|FILE [DIR|FILE…] [--concurrency N] [-- extra node args]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,7 +21,10 @@ function walk(dir) {
     } else if (/\.test\.(ts|mjs)$/.test(name)) files.push(relative(process.cwd(), p));
   }
 }
-for (const d of dirs) walk(d);
+for (const d of dirs) {
+  if (statSync(d).isFile()) files.push(relative(process.cwd(), d));
+  else walk(d);
+}
 if (!files.length) {
   console.error(`no *.test.ts files under ${dirs.join(', ')}`);
   process.exit(1);

@@ -20,6 +20,10 @@ export interface Settings {
   'history.retention': number;
   'history.runsShown': number;
   'watch.debounceSeconds': number;
+  'scan.runner': 'local' | 'in-cluster';
+  'inCluster.auditorImage': string;
+  'inCluster.scannerNamespace': string;
+  'inCluster.deadlineSeconds': number;
 }
 
 export type SettingKey = keyof Settings;
@@ -41,5 +45,9 @@ export const SETTING_DEFAULTS: { readonly [K in SettingKey]: Settings[K] } = {
   'history.retention': 20,
   'history.runsShown': 5,
   'watch.debounceSeconds': 30,
+  'scan.runner': 'local',
+  'inCluster.auditorImage': '',
+  'inCluster.scannerNamespace': '',
+  'inCluster.deadlineSeconds': 1800,
 };
 

@@ -83,13 +83,24 @@ export interface RuntimeOptions {
   faults?: RuntimeFaults;
   /** The emulator's image registry (absent: every image runs on its built-in template). */
   images?: ImageSource;
+  /** What the kubelet puts into a (non-ephemeral) container before it starts: its volumes' files and the service env. */
+  podSetup?: PodSetup;
 }
 
-/** A file an image of the registry adds on top of its base template (data, not executables). */
+/** Files (at absolute container paths) and environment variables the kubelet gives a container. */
+export interface ContainerSetup {
+  env: Record<string, string>;
+  files: { path: string; content: Buffer | string; mode?: number }[];
+}
+export type PodSetup = (pod: KObject, container: string) => ContainerSetup | undefined;
+
+/** A file an image of the registry adds on top of its base template (data; executables only as `hostPath` copies). */
 export interface ImageFile {
   /** Absolute path in the container, e.g. `/etc/build-info`. */
   path: string;
   content: string;
+  /** Copy this host file instead of `content` (an executable a test image carries: the auditor double's node, kubectl). */
+  hostPath?: string;
   /** Default 0o644, owned by root. */
   mode?: number;
   uid?: number;

@@ -1,4 +1,5 @@
-// core/v1 Events for pod lifecycle, as the scheduler and kubelet record them (`kubectl describe pod` lists them):
+// core/v1 Events for pod lifecycle, as the scheduler and kubelet record them (`kubectl describe pod` lists them), and
+// for other objects (the Job controller's, jobs.ts):
 // Scheduled, Pulling, Pulled, Created, Started, BackOff, Failed. Repeats of the same event bump `count`/`lastTimestamp`.
 import { randomBytes } from 'node:crypto';
 import type { KObject } from './contract';
@@ -23,7 +24,7 @@ export class EventRecorder {
       kind: 'Event',
       apiVersion: 'v1',
       metadata: { name: evName, namespace },
-      involvedObject: { kind: 'Pod', namespace, name, uid, apiVersion: 'v1', resourceVersion: pod.metadata.resourceVersion, ...(opts.fieldPath ? { fieldPath: opts.fieldPath } : {}) },
+      involvedObject: { kind: pod.kind ?? 'Pod', namespace, name, uid, apiVersion: pod.apiVersion ?? 'v1', resourceVersion: pod.metadata.resourceVersion, ...(opts.fieldPath ? { fieldPath: opts.fieldPath } : {}) },
       reason,
       message,
       source: { component, ...(component === 'kubelet' ? { host: pod.spec.nodeName } : {}) },

@@ -14,6 +14,10 @@ export interface Faults {
   cutExecAfterMs?: number;
   /** When an exec/attach stream starts, its pod is deleted this many ms later (processes killed, stream ends). */
   deletePodDuringExecMs?: number;
+  /** pods/log answers end after this many bytes (a log cut by rotation or a dropped stream). */
+  cutLogAfterBytes?: number;
+  /** pods/log answers have the character at this offset changed (a log altered on the way). */
+  corruptLogAt?: number;
 }
 
 export const FAULT_KEYS: Record<string, keyof Faults> = {
@@ -23,6 +27,8 @@ export const FAULT_KEYS: Record<string, keyof Faults> = {
   'delay-ms': 'delayMs',
   'cut-exec-after-ms': 'cutExecAfterMs',
   'delete-pod-during-exec-ms': 'deletePodDuringExecMs',
+  'cut-log-after-bytes': 'cutLogAfterBytes',
+  'corrupt-log-at': 'corruptLogAt',
 };
 
 /** Parses CLI `--fault key=value` values (keys above, plus `unreachable-after-ms`/`unreachable-for-ms`). */

@@ -4,6 +4,7 @@
 // (`push` with a tag another digest had), as on a real registry; pods keep the digest they pulled (contract.ts).
 // References outside the registry's hosts are not its business (`pull` answers undefined): the demo images.
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type { ImageFile, ImageSource, PullResult, RegistryImage } from './contract';
 
 /** The registry host the emulator's registry serves (the fleet scenario's images). */
@@ -39,9 +40,15 @@ export function parseImageRef(ref: string): ParsedRef {
   return { repository, host, tag: tag ?? (digest ? undefined : 'latest'), digest };
 }
 
+/** A host file's identity for the digest (path, size, mtime: hashing 100 MB binaries at every start would be slow). */
+function hostFileId(path: string): string {
+  const st = statSync(path);
+  return `host:${path}:${st.size}:${st.mtimeMs}`;
+}
+
 /** The digest of an image's content: its base template and its files (sorted by path). */
 export function contentDigest(base: RegistryImage['base'], files: ImageFile[]): string {
-  const canonical = JSON.stringify({ base, files: [...files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, f.mode ?? 0o644, f.uid ?? 0, f.gid ?? 0, f.content]) });
+  const canonical = JSON.stringify({ base, files: [...files].sort((a, b) => a.path.localeCompare(b.path)).map((f) => [f.path, f.mode ?? 0o644, f.uid ?? 0, f.gid ?? 0, f.hostPath ? hostFileId(f.hostPath) : f.content]) });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 

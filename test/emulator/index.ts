@@ -14,6 +14,9 @@ import type { Faults } from './faults';
 import { containerStatusFor, isoNow, recomputePodStatus } from './objects';
 import { EventRecorder } from './events';
 import { FLEET_DEFAULTS, seedFleet } from './fleet';
+import { JobController } from './jobs';
+import { pushAuditorDouble } from './auditor-image';
+import { kubeletSetup } from './kubelet-volumes';
 import { ImageRegistry, REGISTRY_HOST } from './images';
 import { Authenticator, Authorizer } from './rbac';
 import { resourceOf, seedDemo, seedScale, type PodPlan, type Seeder } from './scenario';
@@ -61,6 +64,8 @@ export interface Cluster {
   images: ImageRegistry;
   /** true when pods run real processes. */
   hasRuntime: boolean;
+  /** exec sessions started so far (pods/exec upgrades handed to the runtime). */
+  readonly execCount: number;
   /** The live fault switches (read); change them with setFaults. */
   readonly faults: Readonly<Faults>;
   /** Sets fault switches (undefined/null/0 clears one); the 429 counter restarts. */
@@ -194,6 +199,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     };
 
     const images = new ImageRegistry([REGISTRY_HOST]);
+    // The in-cluster scan Job's auditor image (a CINC Auditor stand-in running the test double; auditor-image.ts).
+    pushAuditorDouble(images);
     const api: ApiServer = new ApiServer({
       store,
       images,
@@ -270,12 +277,17 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       if (process.getuid?.() !== 0) throw new Error('the emulator runs containers in Linux PID and mount namespaces and needs root; run it as root, or pass runtime: false (metadata-only pods)');
       const rtDir = join(workDir, 'runtime');
       mkdirSync(rtDir, { recursive: true });
-      runtime = await createRuntime({ statusSink: sink, workDir: rtDir, faults: runtimeFaults, images });
+      const seededPods = new Set(plans.map((p) => keyOf(p.namespace, p.name)));
+      const podSetup = kubeletSetup({ store, authn, caPem: certs.ca, apiPort: () => Number(new URL(api.url).port), seeded: (ns, name) => seededPods.has(keyOf(ns, name)) });
+      runtime = await createRuntime({ statusSink: sink, workDir: rtDir, faults: runtimeFaults, images, podSetup });
       cleanups.push(() => runtime?.shutdown());
     }
 
     await api.listen(opts.port ?? 0);
     seeding = false;
+    // Jobs created through the API run (jobs.ts); the scenario's seeded Jobs are finished history.
+    const jobs = new JobController({ store, events, createPod: (ns, pod) => api.create(resourceOf('v1', 'pods'), ns, pod), remove: (res, obj) => api.removeCascading(res, obj), log });
+    cleanups.push(() => jobs.stop());
     await Promise.all(
       plans.filter((p) => p.processes).map((p) => {
         const pod = store.get('pods', p.namespace, p.name);
@@ -308,6 +320,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       scenario,
       images,
       hasRuntime: !!runtime,
+      get execCount() {
+        return api.execCount;
+      },
       faults,
       setFaults(f) {
         for (const [k, v] of Object.entries(f)) {

@@ -46,6 +46,7 @@ export const RESOURCES: ResourceDef[] = [
   def('', 'v1', 'secrets', 'Secret', true),
   def('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'] }),
   def('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  def('', 'v1', 'resourcequotas', 'ResourceQuota', true, { shortNames: ['quota'], subresources: { status: { kind: 'ResourceQuota', verbs: ['get', 'patch', 'update'] } } }),
   def('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: { status: { kind: 'Deployment', verbs: ['get', 'patch', 'update'] } } }),
   def('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: { status: { kind: 'ReplicaSet', verbs: ['get', 'patch', 'update'] } } }),
   def('apps', 'v1', 'statefulsets', 'StatefulSet', true, { shortNames: ['sts'], categories: ['all'], subresources: { status: { kind: 'StatefulSet', verbs: ['get', 'patch', 'update'] } } }),

@@ -194,9 +194,12 @@ const TABLES: Record<string, { cols: Col[]; row: (o: KObject, now: number) => un
     ],
     row: (o, now) => {
       const s = o.status ?? {};
-      const done = (s.conditions ?? []).some((c: KObject) => c.type === 'Complete' && c.status === 'True');
+      // kubernetes/kubernetes pkg/printers/internalversion/printers.go printJob: the first condition that holds, in
+      // this order (Terminating: a deletionTimestamp), else Running.
+      const has = (t: string) => (s.conditions ?? []).some((c: KObject) => c.type === t && c.status === 'True');
+      const status = has('Complete') ? 'Complete' : has('Failed') ? 'Failed' : o.metadata.deletionTimestamp ? 'Terminating' : has('Suspended') ? 'Suspended' : has('FailureTarget') ? 'FailureTarget' : has('SuccessCriteriaMet') ? 'SuccessCriteriaMet' : 'Running';
       const dur = s.startTime && s.completionTime ? age(s.startTime, Date.parse(s.completionTime)) : s.startTime ? age(s.startTime, now) : '';
-      return [o.metadata.name, done ? 'Complete' : 'Running', `${s.succeeded ?? 0}/${o.spec?.completions ?? 1}`, dur, age(o.metadata.creationTimestamp, now), ...images(o.spec?.template), selectorString(o.spec?.selector)];
+      return [o.metadata.name, status, `${s.succeeded ?? 0}/${o.spec?.completions ?? 1}`, dur, age(o.metadata.creationTimestamp, now), ...images(o.spec?.template), selectorString(o.spec?.selector)];
     },
   },
   cronjobs: {

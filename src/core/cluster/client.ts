@@ -124,6 +124,11 @@ export class ClusterClient {
     return this.transport.request<T>(method, path, o);
   }
 
+  /** A request whose answer is text, such as `pods/log`. Throws a KubeError for any non-2xx answer. */
+  requestText(method: string, path: string, o: Omit<RequestOptions, 'body' | 'contentType'> = {}): Promise<string> {
+    return this.transport.requestText(method, path, o);
+  }
+
   /** Pages through a list (`limit`/`continue`). Restarts once from scratch if the continue token expires (410). */
   listPages<T = unknown>(path: string, o: { query?: Query; limit?: number; signal?: AbortSignal; timeoutMs?: number } = {}): AsyncGenerator<ListPage<T>> {
     return this.transport.listPages<T>(path, o);

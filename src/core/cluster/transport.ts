@@ -231,6 +231,14 @@ export class Transport {
     }
   }
 
+  /** A request whose answer is text (pods/log). Throws a KubeError for any non-2xx answer. */
+  async requestText(method: string, path: string, o: Omit<RequestOptions, 'body' | 'contentType'> = {}): Promise<string> {
+    const request = describeRequest(method, path, o.query);
+    const res = await this.send(method, path + buildQuery(o.query), { headers: { Accept: o.accept ?? '*/*' }, signal: o.signal, timeoutMs: o.timeoutMs, request });
+    if (res.status < 200 || res.status >= 300) throw this.errorFor(res, request);
+    return res.body.toString('utf8');
+  }
+
   /** Pages through a list (`limit`/`continue`). Restarts once from scratch if the continue token expires (410). */
   async *listPages<T = unknown>(path: string, o: { query?: Query; limit?: number; signal?: AbortSignal; timeoutMs?: number } = {}): AsyncGenerator<ListPage<T>> {
     let cont: string | undefined;

@@ -10,7 +10,7 @@
  * that reason. Credentials never reach argv, the progress lines or the summary (the auditor's stderr is redacted).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ClusterPool } from '../cluster/pool';
 import { KubeError } from '../cluster/errors';
@@ -32,6 +32,10 @@ import type { FleetCounts, RunOneResult } from './scheduler';
 import { parseSelector, SelectorError } from './selector';
 import { clusterSource, expandSelection, FleetSelectionError, skipApproaches, type FleetSelection, type FleetTarget } from './targets';
 import { killGroup } from '../processGroup';
+import type { ClusterClient } from '../cluster/client';
+import { exportManifests, inClusterScanOne, IN_CLUSTER_UNSUPPORTED, InClusterSetupError, newRunId, profileDelivery, RUNNERS, type RunnerKind } from '../incluster/fleet';
+import { ManifestError } from '../incluster/manifests';
+import type { ProfileHash } from './hash';
 import { describeSelection } from './targets';
 export { describeSelection } from './targets';
 
@@ -82,12 +86,21 @@ export interface HeadlessScanOptions {
   readonly allowPodChanges: boolean;
   /** The debug container's image (default busybox, as the extension's kubeCompliance.shellless.helperImage). */
   readonly helperImage?: string;
+  /** `local` (default): auditors on this machine; `in-cluster`: one Job per scan unit (src/core/incluster). */
+  readonly runner?: RunnerKind;
+  readonly auditorImage?: string;
+  readonly scannerNamespace?: string;
+  readonly deadlineSeconds?: number;
+  /** With the in-cluster runner: write the objects' YAML here (`-`: stdout) instead of running them. */
+  readonly exportManifests?: string;
 }
 
 export const SCAN_USAGE = `  kube-compliance scan (-n NS | -l KEY=VALUE (-n NS | --all-namespaces) | --all-namespaces | NS/POD[/CONTAINER]…)
                       --profile PATH|URL [--input-file F] [--waiver-file F] [--context NAME] [--kubeconfig FILE]
                       [--concurrency N] [--dedupe image|none] [--out DIR] [--auditor PATH]
-                      [--skip-shell-less | --allow-pod-changes] [--helper-image IMAGE]`;
+                      [--skip-shell-less | --allow-pod-changes] [--helper-image IMAGE]
+                      [--runner local|in-cluster [--auditor-image IMAGE] [--scanner-namespace NS] [--deadline S]
+                       [--export-manifests FILE|-]]`;
 
 export const SCAN_HELP = `scan       scans every container of a selection as one fleet run (what "Scan Namespace…" does in
            VS Code) and writes the fleet folder: DIR/fleet-index.json and DIR/reports/NS/POD/CONTAINER.json.
@@ -106,6 +119,13 @@ export const SCAN_HELP = `scan       scans every container of a selection as one
              --skip-shell-less        do not scan containers without a shell (listed as skipped)
              --allow-pod-changes      scan them through a debug container / the scanner sidecar's wrapper (this
                                       changes those pods); without it they are skipped with that reason
+             --runner in-cluster      scan from inside the cluster: one Job per scan unit in the target's
+                                      namespace (or --scanner-namespace), running --auditor-image (required: a
+                                      CINC Auditor image with MITRE's transport and kubectl); --concurrency Jobs at
+                                      once, each stopped after --deadline seconds (default 1800); reports come
+                                      back verified through the Job pod's log (README "In-cluster runner")
+             --export-manifests FILE  with --runner in-cluster: write the Jobs, ServiceAccounts, Roles,
+                                      RoleBindings and ConfigMaps as YAML (- for stdout) and run nothing
            Progress goes to stderr, the summary to stdout. Then gate the run with
              kube-compliance threshold DIR/fleet-index.json --file THRESHOLD.yml
            Exit codes: 0 every scannable container scanned; 2 usage error; 3 could not start (kubeconfig,
@@ -128,6 +148,11 @@ const VALUE_FLAGS: Record<string, string> = {
   '-o': 'out',
   '--auditor': 'auditor',
   '--helper-image': 'helperImage',
+  '--runner': 'runner',
+  '--auditor-image': 'auditorImage',
+  '--scanner-namespace': 'scannerNamespace',
+  '--deadline': 'deadline',
+  '--export-manifests': 'exportManifests',
 };
 const BOOLEAN_FLAGS: Record<string, string> = { '-A': 'allNamespaces', '--all-namespaces': 'allNamespaces', '--skip-shell-less': 'skipShellLess', '--allow-pod-changes': 'allowPodChanges' };
 
@@ -209,6 +234,17 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
   const dedupe = values.get('dedupe') ?? 'image';
   if (!(DEDUPE_MODES as readonly string[]).includes(dedupe)) throw new ScanUsageError(`--dedupe must be image or none, not "${dedupe}"`);
   if (flags.has('skipShellLess') && flags.has('allowPodChanges')) throw new ScanUsageError('--skip-shell-less and --allow-pod-changes contradict each other: give one');
+  const runner = values.get('runner') ?? 'local';
+  if (!(RUNNERS as readonly string[]).includes(runner)) throw new ScanUsageError(`--runner must be local or in-cluster, not "${runner}"`);
+  for (const f of ['auditorImage', 'scannerNamespace', 'deadline', 'exportManifests']) {
+    if (values.has(f) && runner !== 'in-cluster') throw new ScanUsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --runner in-cluster`);
+  }
+  if (runner === 'in-cluster' && values.has('auditor')) throw new ScanUsageError('--auditor is the local auditor; with --runner in-cluster give --auditor-image');
+  if (runner === 'in-cluster' && !values.has('auditorImage')) throw new ScanUsageError('--runner in-cluster needs --auditor-image IMAGE: a CINC Auditor image with MITRE\'s train-k8s-container transport and kubectl (README "In-cluster runner")');
+  const scannerNamespace = values.get('scannerNamespace');
+  if (scannerNamespace !== undefined) checkName('namespace', scannerNamespace, '--scanner-namespace');
+  const d = values.get('deadline');
+  if (d !== undefined && (!/^\d+$/.test(d) || Number(d) < 1)) throw new ScanUsageError(`--deadline must be a whole number of seconds ≥ 1, not "${d}"`);
   return {
     selection,
     context: values.get('context'),
@@ -223,6 +259,10 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
     skipShellLess: flags.has('skipShellLess'),
     allowPodChanges: flags.has('allowPodChanges'),
     helperImage: values.get('helperImage'),
+    // the in-cluster options only when that runner is chosen (the local runner's options stay as they were)
+    ...(runner === 'in-cluster'
+      ? { runner: 'in-cluster' as const, auditorImage: values.get('auditorImage'), scannerNamespace, deadlineSeconds: d !== undefined ? Number(d) : undefined, exportManifests: values.get('exportManifests') }
+      : {}),
   };
 }
 
@@ -379,15 +419,19 @@ async function scanWith(
   }
 
   // the auditor: --auditor, else cinc-auditor, else inspec on PATH
-  if (o.auditor && !findExecutable(isAbsolute(o.auditor) || o.auditor.includes('/') ? resolve(cwd, o.auditor) : o.auditor, env.PATH)) {
+  const inCluster = o.runner === 'in-cluster';
+  if (!inCluster && o.auditor && !findExecutable(isAbsolute(o.auditor) || o.auditor.includes('/') ? resolve(cwd, o.auditor) : o.auditor, env.PATH)) {
     throw new ScanSetupError(`--auditor ${o.auditor} is not an executable file`);
   }
-  const discovery = await discoverAuditor({ configuredPath: o.auditor && o.auditor.includes('/') ? resolve(cwd, o.auditor) : o.auditor, env });
-  if (!discovery.ready || !discovery.auditor) {
-    throw new ScanSetupError(`the auditor is not ready:\n${discovery.problems.filter((p) => p.blocking).map((p) => `  ${p.message}${p.steps.map((s) => `\n    ${s.title}: ${s.command}`).join('')}`).join('\n')}`);
+  let auditor: AuditorInfo | undefined;
+  if (!inCluster) {
+    const discovery = await discoverAuditor({ configuredPath: o.auditor && o.auditor.includes('/') ? resolve(cwd, o.auditor) : o.auditor, env });
+    if (!discovery.ready || !discovery.auditor) {
+      throw new ScanSetupError(`the auditor is not ready:\n${discovery.problems.filter((p) => p.blocking).map((p) => `  ${p.message}${p.steps.map((s) => `\n    ${s.title}: ${s.command}`).join('')}`).join('\n')}`);
+    }
+    auditor = discovery.auditor;
+    for (const p of discovery.problems) if (!p.blocking) err(`note: ${p.message}`);
   }
-  const auditor: AuditorInfo = discovery.auditor;
-  for (const p of discovery.problems) if (!p.blocking) err(`note: ${p.message}`);
   cancelled();
 
   const [profile, inputsHash] = await Promise.all([hashProfile(o.profile, cwd), hashInputs(o.inputFile, cwd)]);
@@ -416,7 +460,13 @@ async function scanWith(
   const planOf = (t: readonly FleetTarget[]) => planFleet(t, { mode: o.dedupe, profileHash: profile.hash, inputsHash });
   let plan = planOf(targets);
   const changes = podsToChange(plan);
-  if (o.skipShellLess) {
+  if (inCluster) {
+    if (changes.length) {
+      targets = skipApproaches(targets, ['debug-container', 'sidecar'], IN_CLUSTER_UNSUPPORTED);
+      plan = planOf(targets);
+      err(`note: ${changes.length} pod(s) have shell-less containers, which the in-cluster runner does not scan (listed as skipped); scan them with --runner local`);
+    }
+  } else if (o.skipShellLess) {
     targets = skipApproaches(targets, ['debug-container', 'sidecar'], 'Skipped: --skip-shell-less');
     plan = planOf(targets);
   } else if (changes.length && !o.allowPodChanges) {
@@ -428,8 +478,11 @@ async function scanWith(
   }
   err(
     `${targets.length} container(s): ${plan.containers} scannable, ${plan.unscannable.length} not scannable; ${plan.scans} auditor run(s) ` +
-      `(dedupe ${plan.mode}: ${plan.digests} distinct running image(s), ratio ${plan.ratio}); concurrency ${o.concurrency}; auditor ${auditor.path}${auditor.version ? ` ${auditor.version}` : ''}`,
+      `(dedupe ${plan.mode}: ${plan.digests} distinct running image(s), ratio ${plan.ratio}); concurrency ${o.concurrency}; ` +
+      (auditor ? `auditor ${auditor.path}${auditor.version ? ` ${auditor.version}` : ''}` : `in-cluster Jobs running ${o.auditorImage}`),
   );
+  if (inCluster) return runInCluster(o, io, err, plan, outDir, cwd, services.client, context, what, profile);
+  if (!auditor) throw new ScanSetupError('the auditor is not ready');
 
   // one private single-context kubeconfig for the run's auditors
   const m = minimiseKubeconfig(kubeconfigFiles(o.kubeconfig ? resolve(cwd, o.kubeconfig) : undefined, env), context);
@@ -477,6 +530,13 @@ async function scanWith(
     return run();
   };
 
+  return runAndReport(o, io, err, plan, outDir, scanOne, context, what, profile);
+}
+
+type ScanOne = (t: FleetTarget, reportPath: string, signal: AbortSignal) => Promise<RunOneResult>;
+
+/** The fleet run with a runner's `scanOne`, progress on stderr, the summary on stdout; the exit code. */
+async function runAndReport(o: HeadlessScanOptions, io: HeadlessIo, err: (s: string) => void, plan: FleetPlan, outDir: string, scanOne: ScanOne, context: string, what: string, profile: ProfileHash): Promise<HeadlessScanResult> {
   // the scheduler counts scan units' containers; the unscannable rows are part of the fleet too
   const withUnscannable = (c: FleetCounts): FleetCounts => ({ ...c, total: c.total + plan.unscannable.length, skipped: c.skipped + plan.unscannable.length });
   let last = '';
@@ -501,7 +561,7 @@ async function scanWith(
   const code = aborted ? SCAN_EXIT.cancelled : c.failed > 0 ? SCAN_EXIT.failed : plan.containers === 0 ? SCAN_EXIT.nothing : SCAN_EXIT.ok;
   io.out(
     [
-      `Fleet scan of ${what} (context ${context}) ${aborted ? 'CANCELLED' : 'ended'}: ${c.total} container(s), ${plan.scans} auditor run(s), dedupe ${plan.mode} (${plan.digests} digest(s), ratio ${plan.ratio})`,
+      `Fleet scan of ${what} (context ${context})${o.runner === 'in-cluster' ? ' in-cluster' : ''} ${aborted ? 'CANCELLED' : 'ended'}: ${c.total} container(s), ${plan.scans} auditor run(s), dedupe ${plan.mode} (${plan.digests} digest(s), ratio ${plan.ratio})`,
       `  ${c.done} done, ${c.failed} failed, ${c.skipped} not scannable, ${c.cancelled} cancelled`,
       `Index: ${result.indexPath}`,
       aborted
@@ -513,4 +573,48 @@ async function scanWith(
     ].join('\n'),
   );
   return { code, indexPath: result.indexPath, run: result, plan };
+}
+
+/** `--runner in-cluster`: the profile made ready for Jobs, then either the YAML export or the run with one Job per unit. */
+async function runInCluster(o: HeadlessScanOptions, io: HeadlessIo, err: (s: string) => void, plan: FleetPlan, outDir: string, cwd: string, client: ClusterClient, context: string, what: string, profile: ProfileHash): Promise<HeadlessScanResult> {
+  let delivery;
+  try {
+    delivery = profileDelivery(o.profile, cwd);
+  } catch (e) {
+    throw new ScanSetupError(message(e));
+  }
+  const settings = {
+    runId: newRunId(),
+    profile: delivery,
+    auditorImage: o.auditorImage ?? '',
+    scannerNamespace: o.scannerNamespace,
+    activeDeadlineSeconds: o.deadlineSeconds,
+    inputFile: o.inputFile ? resolve(cwd, o.inputFile) : undefined,
+    waiverFile: o.waiverFile ? resolve(cwd, o.waiverFile) : undefined,
+  };
+  try {
+    if (o.exportManifests) {
+      const yaml = exportManifests(settings, plan);
+      if (o.exportManifests === '-') io.out(yaml);
+      else writeFileSync(resolve(cwd, o.exportManifests), yaml, { mode: 0o644 });
+      err(`wrote the objects of ${plan.units.length} scan Job(s) (run ${settings.runId})${o.exportManifests === '-' ? '' : ` to ${resolve(cwd, o.exportManifests)}`}; nothing was run`);
+      return { code: SCAN_EXIT.ok, plan };
+    }
+    // every unit's objects are checked (names, the 1 MiB ConfigMap) before the first Job is made
+    exportManifests(settings, plan);
+  } catch (e) {
+    if (e instanceof ManifestError || e instanceof InClusterSetupError) throw new ScanSetupError(e.message);
+    throw e;
+  }
+  if (o.scannerNamespace) {
+    try {
+      await client.request('GET', `/api/v1/namespaces/${encodeURIComponent(o.scannerNamespace)}`, { signal: io.signal });
+    } catch (e) {
+      if (e instanceof KubeError && e.kind === 'not-found') throw new ScanSetupError(`--scanner-namespace ${o.scannerNamespace} does not exist in context ${context}: create it (kubectl create namespace ${o.scannerNamespace}) or leave the flag out to run each Job in its target's namespace`);
+      if (!(e instanceof KubeError && e.kind === 'forbidden')) throw e;
+    }
+  }
+  err(`in-cluster run ${settings.runId}: its objects carry the label kube-compliance.io/run=${settings.runId}`);
+  mkdirSync(outDir, { recursive: true });
+  return runAndReport(o, io, err, plan, outDir, inClusterScanOne({ ...settings, api: client }), context, what, profile);
 }

@@ -6,7 +6,7 @@
  * and Cancel), and opens the fleet report when the run ends. Nothing already written is lost: the index is rewritten
  * as each container ends, and a cancelled or failed run keeps what finished.
  */
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from '../../core/disposable';
 import { exportCompliance, fleetEntries, type ComplianceExportArgs, type ComplianceExportResult } from '../results/complianceExport';
@@ -26,6 +26,7 @@ import { ScanCancelledError, type ScanService } from '../scan/scanService';
 import type { ProfileChoice } from '../scan/types';
 import type { ShelllessService } from '../shellless/shelllessService';
 import { FleetPanel } from './fleetPanel';
+import { inClusterScanOne, IN_CLUSTER_UNSUPPORTED, newRunId, profileDelivery } from '../../core/incluster/fleet';
 
 export interface FleetScanOptions {
   /** The profile; default: the workspace default, else the picker. */
@@ -102,7 +103,17 @@ export class FleetService extends Disposable {
     let plan = planFleet(targets, { mode, profileHash: profile.hash, inputsHash });
     const changes = podsToChange(plan);
     let approval: { dispose(): void } | undefined;
-    if (changes.length) {
+    const inCluster = config.get('scan.runner') === 'in-cluster';
+    const auditorImage = config.text('inCluster.auditorImage');
+    if (inCluster && !auditorImage) {
+      throw new Error('kubeCompliance.scan.runner is "in-cluster" but kubeCompliance.inCluster.auditorImage is empty: set it to a CINC Auditor image with MITRE\'s train-k8s-container transport and kubectl (README "In-cluster runner"), or set the runner back to "local".');
+    }
+    if (inCluster) {
+      if (changes.length) {
+        targets = skipApproaches(targets, ['debug-container', 'sidecar'], IN_CLUSTER_UNSUPPORTED);
+        plan = planFleet(targets, { mode, profileHash: profile.hash, inputsHash });
+      }
+    } else if (changes.length) {
       const list = changes.map((c) => `• ${c.namespace}/${c.pod}: ${APPROACH_LABEL[c.approach]} for ${c.containers.join(', ')}`).join('\n');
       const answer = await confirmations.modal({
         id: 'fleet.changePods',
@@ -122,6 +133,21 @@ export class FleetService extends Disposable {
     const ac = new AbortController();
     this.running = ac;
     const keys = new TerminalKeys(concurrency);
+    // in-cluster: one Job per scan unit (core/incluster), at most `concurrency` at once; the profile is archived once
+    const runId = newRunId();
+    const inClusterOne = inCluster
+      ? inClusterScanOne({
+          api: services.client,
+          runId,
+          profile: profileDelivery(choice.profile, cwd),
+          auditorImage: auditorImage ?? '',
+          scannerNamespace: config.text('inCluster.scannerNamespace'),
+          activeDeadlineSeconds: config.get('inCluster.deadlineSeconds'),
+          inputFile: choice.inputFile ? resolve(cwd, choice.inputFile) : undefined,
+          waiverFile: choice.waiverFile ? resolve(cwd, choice.waiverFile) : undefined,
+        })
+      : undefined;
+    if (inClusterOne) log.info(`fleet: in-cluster run ${runId} (image ${auditorImage}); its objects carry the label kube-compliance.io/run=${runId}`);
     log.info(`fleet: ${what}: ${plan.containers} container(s), ${plan.scans} scan(s) (${mode === 'image' ? 'one per image' : 'every container'}), ${plan.unscannable.length} not scannable; concurrency ${concurrency}; ${outDir}`);
     try {
       const result = await vscode.window.withProgress(
@@ -140,7 +166,7 @@ export class FleetService extends Disposable {
             concurrency,
             signal: ac.signal,
             onProgress,
-            scanOne: (t, reportPath, signal) => this.scanOne(t, reportPath, signal, choice, keys),
+            scanOne: inClusterOne ?? ((t, reportPath, signal) => this.scanOne(t, reportPath, signal, choice, keys)),
           });
         },
       );

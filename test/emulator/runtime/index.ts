@@ -36,7 +36,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
-import type { ContainerRuntime, ImageSource, KObject, RegistryImage, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
+import type { ContainerRuntime, ContainerSetup, ImageSource, KObject, PodSetup, RegistryImage, RuntimeFaults, RuntimeOptions, StatusSink, StreamTarget } from '../contract';
 import { capabilitySet, copyRootfs, killGroup, launch, overlayWorks, resolveExecutable, spawnExec, stopLaunched, ttyResizer, writeScripts, type Scripts } from './containers';
 import { ensureRootfs, imageKind, type ImageConfig, type RootfsSet } from './rootfs';
 import { acceptSpdy, acceptWebSocket, isSpdyUpgrade, isWebSocketUpgrade, rejectUpgrade, type ChannelSession, type StatusObject } from './streams';
@@ -57,7 +57,7 @@ const RUNNING_AFTER_MS = 250;
 const LOG_CAP = 1 << 20;
 
 interface SecurityContext { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean; privileged?: boolean; capabilities?: { add?: string[]; drop?: string[] }; appArmorProfile?: { type?: string; localhostProfile?: string } }
-interface ContainerSpec { name: string; image?: string; command?: string[]; args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[]; stdin?: boolean; stdinOnce?: boolean; tty?: boolean; securityContext?: SecurityContext; targetContainerName?: string }
+interface ContainerSpec { name: string; image?: string; command?: string[]; args?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[]; stdin?: boolean; stdinOnce?: boolean; tty?: boolean; securityContext?: SecurityContext; targetContainerName?: string; terminationMessagePath?: string; terminationMessagePolicy?: string }
 
 const hex = (n: number) => randomBytes(n / 2).toString('hex');
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -179,7 +179,7 @@ class Runtime implements EmulatorRuntime {
     for (const c of this.allChildren) killGroup(c.pid);
   };
 
-  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, private readonly overlay: boolean, faults: RuntimeFaults | undefined, private readonly registry?: ImageSource) {
+  constructor(private readonly sink: StatusSink, private readonly workDir: string, private readonly images: RootfsSet, private readonly scripts: Scripts, private readonly overlay: boolean, faults: RuntimeFaults | undefined, private readonly registry?: ImageSource, private readonly podSetup?: PodSetup) {
     this.faults = faults ?? {};
     process.on('exit', this.onProcessExit);
   }
@@ -289,7 +289,8 @@ class Runtime implements EmulatorRuntime {
             await fs.mkdir(d, { recursive: true });
             await fs.chmod(d, 0o755);
           }
-          await fs.writeFile(file, f.content);
+          if (f.hostPath) await fs.copyFile(f.hostPath, file);
+          else await fs.writeFile(file, f.content);
           await fs.chmod(file, f.mode ?? 0o644);
           await fs.chown(file, f.uid ?? 0, f.gid ?? 0);
         }
@@ -327,7 +328,15 @@ class Runtime implements EmulatorRuntime {
       return;
     }
     const argv = spec.command?.length ? [...spec.command, ...(spec.args ?? [])] : [...img.entrypoint, ...(spec.args?.length ? spec.args : img.cmd)];
-    const env: Record<string, string> = { ...img.env, HOSTNAME: rec.name };
+    let setup: ContainerSetup | undefined;
+    try {
+      setup = c.ephemeral ? undefined : this.podSetup?.(pod, spec.name);
+    } catch (e) {
+      c.state = 'waiting';
+      this.report(c, { state: { waiting: { reason: 'CreateContainerConfigError', message: (e as Error).message } }, ready: false, restartCount: c.restartCount });
+      return;
+    }
+    const env: Record<string, string> = { ...img.env, HOSTNAME: rec.name, ...(setup?.env ?? {}) };
     for (const e of spec.env ?? []) {
       if (e.value !== undefined) env[e.name] = e.value;
       else if (e.valueFrom?.fieldRef?.fieldPath) {
@@ -387,6 +396,15 @@ class Runtime implements EmulatorRuntime {
       startFailed(`failed to prepare the container root filesystem: ${(e as Error).message}`);
       return;
     }
+    if (!c.ephemeral) await prepareTerminationLog(overlay ? overlay.upper : rootfs, spec).catch(() => {});
+    if (setup?.files.length) {
+      try {
+        await writeSetupFiles(overlay ? overlay.upper : rootfs, img.template, setup.files);
+      } catch (e) {
+        startFailed(`failed to prepare the container's volumes: ${(e as Error).message}`);
+        return;
+      }
+    }
     const exe = resolveExecutable(overlay ? img.template : rootfs, argv[0] ?? '', env.PATH);
     if (!exe.ok) {
       const detail = exe.kind === 'not-in-path' ? `exec: "${argv[0]}": executable file not found in $PATH` : exe.kind === 'permission' ? `exec: "${argv[0]}": permission denied` : `exec: "${argv[0]}": stat ${argv[0]}: no such file or directory`;
@@ -421,7 +439,7 @@ class Runtime implements EmulatorRuntime {
     child.stderr?.on('data', fan(2));
     child.stdin?.on('error', () => {});
     let exitedEarly = false;
-    c.exited = launched.exit.then(({ code, signal }) => {
+    c.exited = launched.exit.then(async ({ code, signal }) => {
       {
         exitedEarly = true;
         const exitCode = exitCodeOf(code, signal);
@@ -429,7 +447,11 @@ class Runtime implements EmulatorRuntime {
           c.child = undefined;
           c.hostPid = undefined;
           if (Date.now() - startedMs > 600_000) c.backoffSec = 10;
-          const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: c.startedAt, finishedAt: now(), containerID: c.containerID };
+          // The shim has written the whole output to the log before the kubelet reports the container exited: wait
+          // for the pipes to drain (bounded: a daemonised grandchild may hold them open).
+          await Promise.race([Promise.all([child.stdout, child.stderr].map((s) => (s && !s.readableEnded ? new Promise((r) => s.once('close', r)) : undefined))), sleep(2000)]);
+          const message = await terminationMessage(c, spec, exitCode, overlay ? overlay.upper : rootfs);
+          const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', ...(message ? { message } : {}), startedAt: c.startedAt, finishedAt: now(), containerID: c.containerID };
           this.onStopped(c, terminated);
         }
       }
@@ -665,6 +687,68 @@ class Runtime implements EmulatorRuntime {
   }
 }
 
+// Termination messages, as the kubelet makes them (kubernetes/kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go):
+// the kubelet bind-mounts a host file, created world-writable (0666) so any container user can write it, at the
+// container's `terminationMessagePath` (default /dev/termination-log); when the container exits it reads at most the
+// LAST 4096 bytes of it (`tail.ReadAtMost(path, kubecontainer.MaxContainerTerminationMessageLength)`). With
+// `terminationMessagePolicy: FallbackToLogsOnError` and an empty file, a failed container's message is the tail of its
+// log instead: the last 80 lines, at most 2048 bytes (MaxContainerTerminationMessageLogLines/-LogLength). Here the file
+// lives in the container's own writable layer (the overlay's upper directory, or its copied root), created before start.
+const MAX_TERMINATION_MESSAGE = 4096;
+const FALLBACK_LOG_LINES = 80;
+const FALLBACK_LOG_BYTES = 2048;
+
+function terminationLogPath(top: string, spec: ContainerSpec): string {
+  return join(top, (spec.terminationMessagePath || '/dev/termination-log').replace(/^\/+/, ''));
+}
+
+async function prepareTerminationLog(top: string, spec: ContainerSpec): Promise<void> {
+  const file = terminationLogPath(top, spec);
+  const dir = file.slice(0, file.lastIndexOf('/'));
+  if (!existsSync(dir)) {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.chmod(dir, 0o755);
+  }
+  await fs.writeFile(file, '');
+  await fs.chmod(file, 0o666);
+}
+
+async function terminationMessage(c: Container, spec: ContainerSpec, exitCode: number, top: string): Promise<string> {
+  let data = Buffer.alloc(0);
+  try {
+    const all = await fs.readFile(terminationLogPath(top, spec));
+    data = all.subarray(Math.max(0, all.length - MAX_TERMINATION_MESSAGE));
+  } catch {}
+  if (data.length || spec.terminationMessagePolicy !== 'FallbackToLogsOnError' || exitCode === 0) return data.toString();
+  const log = Buffer.concat(c.logs).toString();
+  const lines = log.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const tail = Buffer.from(lines.slice(-FALLBACK_LOG_LINES).join('\n') + (lines.length ? '\n' : ''));
+  return tail.subarray(Math.max(0, tail.length - FALLBACK_LOG_BYTES)).toString();
+}
+
+/**
+ * The files of a container's volumes (ConfigMap, the service-account token), written into its own writable layer at
+ * their container paths — where the kubelet would bind-mount them. Absolute symbolic links of the image on the way
+ * (Debian's /var/run → /run) are followed, so the files land where the container sees them.
+ */
+async function writeSetupFiles(top: string, template: string, files: ContainerSetup['files']): Promise<void> {
+  for (const f of files) {
+    const parts = f.path.split('/').filter(Boolean);
+    let rel: string[] = [];
+    for (let i = 0; i < parts.length - 1; i++) {
+      rel.push(parts[i]);
+      const link = await fs.readlink(join(template, ...rel)).catch(() => undefined);
+      if (link?.startsWith('/')) rel = link.split('/').filter(Boolean);
+    }
+    const dir = join(top, ...rel);
+    await fs.mkdir(dir, { recursive: true });
+    const file = join(dir, parts[parts.length - 1]);
+    await fs.writeFile(file, f.content);
+    await fs.chmod(file, f.mode ?? 0o644);
+  }
+}
+
 /** Lazily unmounts anything still mounted at or below `dir` in this (the host's) mount namespace. */
 async function unmountUnder(dir: string): Promise<void> {
   let mounts: string[] = [];
@@ -685,5 +769,5 @@ export async function createRuntime(opts: RuntimeOptions): Promise<EmulatorRunti
   const scripts = await writeScripts(join(opts.workDir, 'bin'), images.enterTool);
   // KC_EMULATOR_ROOTFS=copy: plain copies instead of overlays (what happens where overlayfs cannot be used).
   const overlay = process.env.KC_EMULATOR_ROOTFS !== 'copy' && (await overlayWorks(opts.workDir, images.images.busybox.template));
-  return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults, opts.images);
+  return new Runtime(opts.statusSink, opts.workDir, images, scripts, overlay, opts.faults, opts.images, opts.podSetup);
 }

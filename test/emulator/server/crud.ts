@@ -1,6 +1,7 @@
 // Generic CRUD for every resource in resources.ts: get, list (selectors, limit/continue, tables), watch (history,
 // bookmarks, timeouts), create (per-kind defaults, Pod Security admission), update, patch, delete (cascading by
 // ownerReferences and namespace) and deletecollection.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { imageIDFor, type KObject } from '../contract';
 import { containerDefaults, isoNow, podInitialStatus, podSpecDefaults, randomSuffix, recomputePodStatus } from '../objects';
@@ -187,6 +188,9 @@ export class Crud {
       case 'clusterroles':
         obj.rules ??= [];
         break;
+      case 'jobs':
+        if (!opts.seed) jobDefaults(def, obj);
+        break;
       case 'deployments':
       case 'replicasets':
       case 'statefulsets':
@@ -196,6 +200,7 @@ export class Crud {
         obj.status ??= {};
         break;
     }
+    if (!opts.seed) this.admitQuota(def, obj);
     if (opts.dryRun) return obj;
     store.create(def.resource, obj, { quiet: opts.seed });
     if (def.resource === 'namespaces') {
@@ -264,6 +269,34 @@ export class Crud {
     return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(this.o.store.resourceVersion) }, items: victims };
   }
 
+  /**
+   * ResourceQuota admission for object counts (kubernetes/kubernetes plugin/pkg/admission/resourcequota/controller.go
+   * and pkg/quota/v1/evaluator/core): `count/<resource>[.<group>]` — and `pods`, `configmaps`, `secrets`,
+   * `services`, `persistentvolumeclaims` for the core group — limit how many such objects the namespace may hold; a
+   * create that would exceed one is refused 403 `exceeded quota: NAME, requested: R=1, used: R=N, limited: R=H`.
+   * Counted from the store at each create (the real plugin uses the quota's status.used, which the controller keeps
+   * up to date); compute-resource quotas (cpu, memory) are not evaluated.
+   */
+  admitQuota(def: ResourceDef, obj: KObject): void {
+    const ns = obj.metadata?.namespace;
+    if (!def.namespaced || !ns || def.resource === 'resourcequotas') return;
+    const names = [`count/${def.resource}${def.group ? `.${def.group}` : ''}`, ...(def.group === '' && ['pods', 'configmaps', 'secrets', 'services', 'persistentvolumeclaims'].includes(def.resource) ? [def.resource] : [])];
+    for (const { obj: q } of this.o.store.iterate('resourcequotas', ns)) {
+      for (const r of names) {
+        const hard = q.spec?.hard?.[r];
+        if (hard === undefined) continue;
+        const limit = Number(hard);
+        let used = 0;
+        for (const { obj: o } of this.o.store.iterate(def.resource, ns)) {
+          if (def.resource !== 'pods' || (o.status?.phase !== 'Succeeded' && o.status?.phase !== 'Failed')) used++;
+        }
+        if (used + 1 > limit) {
+          throw new HttpError(403, 'Forbidden', `${qualified(def)} "${obj.metadata.name ?? ''}" is forbidden: exceeded quota: ${q.metadata.name}, requested: ${r}=1, used: ${r}=${used}, limited: ${r}=${hard}`, { name: obj.metadata.name, ...(def.group ? { group: def.group } : {}), kind: def.resource });
+        }
+      }
+    }
+  }
+
   /** Pod Security admission: 403 when the pod violates its namespace's `pod-security.kubernetes.io/enforce` level. */
   admitPodSecurity(pod: KObject): void {
     const policy = enforcePolicy(this.o.store.get('namespaces', undefined, pod.metadata.namespace));
@@ -288,4 +321,42 @@ function wantsTable(req: IncomingMessage): boolean {
 function tableInclude(req: IncomingMessage): string {
   const m = /[?&]includeObject=(\w+)/.exec(req.url ?? '');
   return m ? m[1] : 'PartialObjectMetadata';
+}
+
+/**
+ * What the API server does to a new Job (kubernetes/kubernetes pkg/registry/batch/job/strategy.go `PrepareForCreate` →
+ * `generateSelector`, pkg/apis/batch/v1/defaults.go, pkg/apis/batch/validation/validation.go): the selector on a
+ * server-chosen uid, the job-name/controller-uid labels (and their legacy unprefixed twins) on the pod template, the
+ * spec defaults, and `restartPolicy` limited to OnFailure/Never.
+ */
+function jobDefaults(def: ResourceDef, job: KObject): void {
+  const md = job.metadata;
+  const spec = (job.spec ??= {});
+  const tpl = (spec.template ??= {});
+  const policy = tpl.spec?.restartPolicy;
+  if (!Array.isArray(tpl.spec?.containers) || !tpl.spec.containers.length) throw invalid(def, md.name, 'spec.template.spec.containers', 'Required value');
+  if (policy !== 'OnFailure' && policy !== 'Never') {
+    throw invalid(def, md.name, 'spec.template.spec.restartPolicy', policy ? `Unsupported value: "${policy}": supported values: "OnFailure", "Never"` : 'Required value: valid values: "OnFailure", "Never"');
+  }
+  md.uid = randomUUID();
+  if (!spec.manualSelector) {
+    spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': md.uid } };
+    tpl.metadata = { ...(tpl.metadata ?? {}) };
+    tpl.metadata.labels = { ...(tpl.metadata.labels ?? {}), 'batch.kubernetes.io/controller-uid': md.uid, 'batch.kubernetes.io/job-name': md.name, 'controller-uid': md.uid, 'job-name': md.name };
+  }
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= 6;
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  if (!spec.podFailurePolicy) spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  tpl.spec.containers.forEach(containerDefaults);
+  tpl.spec.terminationGracePeriodSeconds ??= 30;
+  tpl.spec.dnsPolicy ??= 'ClusterFirst';
+  tpl.spec.securityContext ??= {};
+  tpl.spec.schedulerName ??= 'default-scheduler';
+  job.status = {};
 }

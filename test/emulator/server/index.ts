@@ -110,6 +110,11 @@ export class ApiServer {
     }
   }
 
+  /** exec sessions started (upgrades handed to the runtime). */
+  get execCount(): number {
+    return this.subresources.execUpgrades;
+  }
+
   get isUnreachable(): boolean {
     return this.unreachable;
   }

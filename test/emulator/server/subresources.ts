@@ -16,6 +16,8 @@ import { applyPatch } from './patch';
 import { parseResourcePath, type ParsedPath } from './routing';
 
 export class Subresources {
+  /** exec upgrades handed to the runtime (benchmarks count exec sessions with it). */
+  execUpgrades = 0;
   constructor(
     private readonly o: ServerOptions,
     private readonly crud: Crud,
@@ -51,6 +53,12 @@ export class Subresources {
       // the kubelet serves the last instance's log, which the runtime keeps as the previous one.
       const state = [...(obj.status?.containerStatuses ?? []), ...(obj.status?.ephemeralContainerStatuses ?? [])].find((c: KObject) => c.name === ctr)?.state;
       if (!previous && !text && (state?.waiting || state?.terminated)) text = read(true) ?? text;
+      const status = [...(obj.status?.containerStatuses ?? []), ...(obj.status?.ephemeralContainerStatuses ?? [])].find((c: KObject) => c.name === ctr);
+      if (!previous && !text && state?.waiting && !status?.lastState?.terminated) {
+        // kubernetes/kubernetes pkg/kubelet/kubelet_pods.go validateContainerLogStatus: a container that never ran has no log.
+        const why = state.waiting.reason === 'ErrImagePull' ? "image can't be pulled" : state.waiting.reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : state.waiting.reason;
+        throw new HttpError(400, 'BadRequest', `container "${ctr}" in pod "${p.name}" is waiting to start: ${why}`);
+      }
       if (text === undefined) {
         if (previous) throw new HttpError(400, 'BadRequest', `previous terminated container "${ctr}" in pod "${p.name}" not found`);
         text = '';
@@ -63,7 +71,11 @@ export class Subresources {
       }
       const limit = Number(q.get('limitBytes') ?? 0);
       if (limit > 0) text = Buffer.from(text).subarray(0, limit).toString();
+      const f = this.o.faults;
+      if (f.cutLogAfterBytes && f.cutLogAfterBytes > 0) text = Buffer.from(text).subarray(0, f.cutLogAfterBytes).toString();
+      if (f.corruptLogAt && f.corruptLogAt > 0 && text.length > f.corruptLogAt) text = text.slice(0, f.corruptLogAt) + (text[f.corruptLogAt] === 'A' ? 'B' : 'A') + text.slice(f.corruptLogAt + 1);
       res.writeHead(200, { 'Content-Type': 'text/plain' });
+      if (q.get('follow') === 'true' && !previous && limit <= 0) return this.followLog(res, p.namespace!, p.name, obj.metadata.uid, ctr, text, read);
       res.end(text);
       return;
     }
@@ -78,6 +90,35 @@ export class Subresources {
     if (method === 'PUT') return sendJson(res, 200, this.crud.replace(def, p.namespace, p.name, parseJson(body), true));
     if (method === 'PATCH') return sendJson(res, 200, this.crud.patch(def, p.namespace, p.name, body, req.headers['content-type'] ?? '', true));
     throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  /**
+   * `follow=true` (kubectl logs -f): the log so far, then what the container writes, until the container instance ends
+   * (terminated: the kubelet closes the stream once the container exited; restarted: the new instance is not followed)
+   * or the pod is gone (kubernetes/kubernetes pkg/kubelet/kuberuntime/logs: follow stops when the container is not running).
+   */
+  private followLog(res: ServerResponse, ns: string, pod: string, uid: string, ctr: string, first: string, read: (prev: boolean) => string | undefined): void {
+    res.write(first);
+    let sent = Buffer.byteLength(first);
+    const containerState = () => {
+      const o = this.o.store.get('pods', ns, pod);
+      if (!o || o.metadata.uid !== uid) return undefined;
+      return [...(o.status?.containerStatuses ?? []), ...(o.status?.ephemeralContainerStatuses ?? [])].find((c: KObject) => c.name === ctr);
+    };
+    const startRestarts = containerState()?.restartCount ?? 0;
+    const timer = setInterval(() => {
+      const st = containerState();
+      const now = Buffer.from(read(false) ?? '');
+      if (now.length > sent) {
+        res.write(now.subarray(sent));
+        sent = now.length;
+      }
+      if (!st || st.state?.terminated || (st.restartCount ?? 0) !== startRestarts || (st.state?.waiting && sent > 0)) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, 100);
+    res.once('close', () => clearInterval(timer));
   }
 
   private setEphemeralContainers(pod: KObject, list: KObject[]): KObject {
@@ -228,6 +269,7 @@ export class Subresources {
         if (cur) this.crud.removeCascading('pods', cur);
       }, f.deletePodDuringExecMs);
     }
+    if (sub === 'exec') this.execUpgrades++;
     this.o.runtime.handleStreamUpgrade(req, socket, head, target);
   }
 }
