@@ -91,6 +91,8 @@ export interface HeadlessScanOptions {
   readonly auditorImage?: string;
   readonly scannerNamespace?: string;
   readonly deadlineSeconds?: number;
+  /** The Jobs' ttlSecondsAfterFinished (default 600; a safety net, the run deletes its objects itself). */
+  readonly ttlSeconds?: number;
   /** With the in-cluster runner: write the objects' YAML here (`-`: stdout) instead of running them. */
   readonly exportManifests?: string;
 }
@@ -100,7 +102,7 @@ export const SCAN_USAGE = `  kube-compliance scan (-n NS | -l KEY=VALUE (-n NS |
                       [--concurrency N] [--dedupe image|none] [--out DIR] [--auditor PATH]
                       [--skip-shell-less | --allow-pod-changes] [--helper-image IMAGE]
                       [--runner local|in-cluster [--auditor-image IMAGE] [--scanner-namespace NS] [--deadline S]
-                       [--export-manifests FILE|-]]`;
+                       [--ttl S] [--export-manifests FILE|-]]`;
 
 export const SCAN_HELP = `scan       scans every container of a selection as one fleet run (what "Scan Namespace…" does in
            VS Code) and writes the fleet folder: DIR/fleet-index.json and DIR/reports/NS/POD/CONTAINER.json.
@@ -122,8 +124,10 @@ export const SCAN_HELP = `scan       scans every container of a selection as one
              --runner in-cluster      scan from inside the cluster: one Job per scan unit in the target's
                                       namespace (or --scanner-namespace), running --auditor-image (required: a
                                       CINC Auditor image with MITRE's transport and kubectl); --concurrency Jobs at
-                                      once, each stopped after --deadline seconds (default 1800); reports come
-                                      back verified through the Job pod's log (README "In-cluster runner")
+                                      once, each stopped after --deadline seconds (default 1800), deleted by the
+                                      cluster --ttl seconds after it finished if the run could not (default 600);
+                                      reports come back verified through the Job pod's log (README "In-cluster
+                                      runner")
              --export-manifests FILE  with --runner in-cluster: write the Jobs, ServiceAccounts, Roles,
                                       RoleBindings and ConfigMaps as YAML (- for stdout) and run nothing
            Progress goes to stderr, the summary to stdout. Then gate the run with
@@ -152,6 +156,7 @@ const VALUE_FLAGS: Record<string, string> = {
   '--auditor-image': 'auditorImage',
   '--scanner-namespace': 'scannerNamespace',
   '--deadline': 'deadline',
+  '--ttl': 'ttl',
   '--export-manifests': 'exportManifests',
 };
 const BOOLEAN_FLAGS: Record<string, string> = { '-A': 'allNamespaces', '--all-namespaces': 'allNamespaces', '--skip-shell-less': 'skipShellLess', '--allow-pod-changes': 'allowPodChanges' };
@@ -236,7 +241,7 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
   if (flags.has('skipShellLess') && flags.has('allowPodChanges')) throw new ScanUsageError('--skip-shell-less and --allow-pod-changes contradict each other: give one');
   const runner = values.get('runner') ?? 'local';
   if (!(RUNNERS as readonly string[]).includes(runner)) throw new ScanUsageError(`--runner must be local or in-cluster, not "${runner}"`);
-  for (const f of ['auditorImage', 'scannerNamespace', 'deadline', 'exportManifests']) {
+  for (const f of ['auditorImage', 'scannerNamespace', 'deadline', 'ttl', 'exportManifests']) {
     if (values.has(f) && runner !== 'in-cluster') throw new ScanUsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --runner in-cluster`);
   }
   if (runner === 'in-cluster' && values.has('auditor')) throw new ScanUsageError('--auditor is the local auditor; with --runner in-cluster give --auditor-image');
@@ -245,6 +250,8 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
   if (scannerNamespace !== undefined) checkName('namespace', scannerNamespace, '--scanner-namespace');
   const d = values.get('deadline');
   if (d !== undefined && (!/^\d+$/.test(d) || Number(d) < 1)) throw new ScanUsageError(`--deadline must be a whole number of seconds ≥ 1, not "${d}"`);
+  const ttl = values.get('ttl');
+  if (ttl !== undefined && !/^\d+$/.test(ttl)) throw new ScanUsageError(`--ttl must be a whole number of seconds ≥ 0, not "${ttl}"`);
   return {
     selection,
     context: values.get('context'),
@@ -261,7 +268,7 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
     helperImage: values.get('helperImage'),
     // the in-cluster options only when that runner is chosen (the local runner's options stay as they were)
     ...(runner === 'in-cluster'
-      ? { runner: 'in-cluster' as const, auditorImage: values.get('auditorImage'), scannerNamespace, deadlineSeconds: d !== undefined ? Number(d) : undefined, exportManifests: values.get('exportManifests') }
+      ? { runner: 'in-cluster' as const, auditorImage: values.get('auditorImage'), scannerNamespace, deadlineSeconds: d !== undefined ? Number(d) : undefined, ttlSeconds: ttl !== undefined ? Number(ttl) : undefined, exportManifests: values.get('exportManifests') }
       : {}),
   };
 }
@@ -589,6 +596,7 @@ async function runInCluster(o: HeadlessScanOptions, io: HeadlessIo, err: (s: str
     auditorImage: o.auditorImage ?? '',
     scannerNamespace: o.scannerNamespace,
     activeDeadlineSeconds: o.deadlineSeconds,
+    ttlSecondsAfterFinished: o.ttlSeconds,
     inputFile: o.inputFile ? resolve(cwd, o.inputFile) : undefined,
     waiverFile: o.waiverFile ? resolve(cwd, o.waiverFile) : undefined,
   };
