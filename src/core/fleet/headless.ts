@@ -10,7 +10,7 @@
  * that reason. Credentials never reach argv, the progress lines or the summary (the auditor's stderr is redacted).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ClusterPool } from '../cluster/pool';
 import { KubeError } from '../cluster/errors';
@@ -33,8 +33,8 @@ import { parseSelector, SelectorError } from './selector';
 import { clusterSource, expandSelection, FleetSelectionError, skipApproaches, type FleetSelection, type FleetTarget } from './targets';
 import { killGroup } from '../processGroup';
 import type { ClusterClient } from '../cluster/client';
-import { exportManifests, inClusterScanOne, IN_CLUSTER_UNSUPPORTED, InClusterSetupError, newRunId, profileDelivery, RUNNERS, type RunnerKind } from '../incluster/fleet';
-import { ManifestError } from '../incluster/manifests';
+import { IN_CLUSTER_UNSUPPORTED, InClusterSetupError, RUNNERS, type RunnerKind } from '../incluster/fleet';
+import { prepareInClusterCli } from '../incluster/headless';
 import type { ProfileHash } from './hash';
 import { describeSelection } from './targets';
 export { describeSelection } from './targets';
@@ -582,47 +582,16 @@ async function runAndReport(o: HeadlessScanOptions, io: HeadlessIo, err: (s: str
   return { code, indexPath: result.indexPath, run: result, plan };
 }
 
-/** `--runner in-cluster`: the profile made ready for Jobs, then either the YAML export or the run with one Job per unit. */
+/** `--runner in-cluster` (src/core/incluster/headless.ts): the YAML export, or the run with one Job per unit. */
 async function runInCluster(o: HeadlessScanOptions, io: HeadlessIo, err: (s: string) => void, plan: FleetPlan, outDir: string, cwd: string, client: ClusterClient, context: string, what: string, profile: ProfileHash): Promise<HeadlessScanResult> {
-  let delivery;
+  let prepared;
   try {
-    delivery = profileDelivery(o.profile, cwd);
+    prepared = await prepareInClusterCli(o, { plan, cwd, client, context, signal: io.signal, out: (t) => io.out(t), err });
   } catch (e) {
-    throw new ScanSetupError(message(e));
-  }
-  const settings = {
-    runId: newRunId(),
-    profile: delivery,
-    auditorImage: o.auditorImage ?? '',
-    scannerNamespace: o.scannerNamespace,
-    activeDeadlineSeconds: o.deadlineSeconds,
-    ttlSecondsAfterFinished: o.ttlSeconds,
-    inputFile: o.inputFile ? resolve(cwd, o.inputFile) : undefined,
-    waiverFile: o.waiverFile ? resolve(cwd, o.waiverFile) : undefined,
-  };
-  try {
-    if (o.exportManifests) {
-      const yaml = exportManifests(settings, plan);
-      if (o.exportManifests === '-') io.out(yaml);
-      else writeFileSync(resolve(cwd, o.exportManifests), yaml, { mode: 0o644 });
-      err(`wrote the objects of ${plan.units.length} scan Job(s) (run ${settings.runId})${o.exportManifests === '-' ? '' : ` to ${resolve(cwd, o.exportManifests)}`}; nothing was run`);
-      return { code: SCAN_EXIT.ok, plan };
-    }
-    // every unit's objects are checked (names, the 1 MiB ConfigMap) before the first Job is made
-    exportManifests(settings, plan);
-  } catch (e) {
-    if (e instanceof ManifestError || e instanceof InClusterSetupError) throw new ScanSetupError(e.message);
+    if (e instanceof InClusterSetupError) throw new ScanSetupError(e.message);
     throw e;
   }
-  if (o.scannerNamespace) {
-    try {
-      await client.request('GET', `/api/v1/namespaces/${encodeURIComponent(o.scannerNamespace)}`, { signal: io.signal });
-    } catch (e) {
-      if (e instanceof KubeError && e.kind === 'not-found') throw new ScanSetupError(`--scanner-namespace ${o.scannerNamespace} does not exist in context ${context}: create it (kubectl create namespace ${o.scannerNamespace}) or leave the flag out to run each Job in its target's namespace`);
-      if (!(e instanceof KubeError && e.kind === 'forbidden')) throw e;
-    }
-  }
-  err(`in-cluster run ${settings.runId}: its objects carry the label kube-compliance.io/run=${settings.runId}`);
+  if (prepared.kind === 'exported') return { code: SCAN_EXIT.ok, plan };
   mkdirSync(outDir, { recursive: true });
-  return runAndReport(o, io, err, plan, outDir, inClusterScanOne({ ...settings, api: client }), context, what, profile);
+  return runAndReport(o, io, err, plan, outDir, prepared.scanOne, context, what, profile);
 }
