@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): KubeComplianceApi {
   registerExplorerCommands(platform, explorer);
   const results = own(new ResultsService(platform));
   registerResultsCommands(platform, results);
-  const scan = own(new ScanService(platform, results));
+  const scan = own(new ScanService(platform, results, explorer.pool));
   registerScanCommands(platform, scan, results);
   own(explorer.provider.followScans(scan));
   own(explorer.provider.followBadges(scan.badges));

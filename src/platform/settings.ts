@@ -24,6 +24,7 @@ export interface Settings {
   'inCluster.auditorImage': string;
   'inCluster.scannerNamespace': string;
   'inCluster.deadlineSeconds': number;
+  'inCluster.ttlSecondsAfterFinished': number;
 }
 
 export type SettingKey = keyof Settings;
@@ -49,5 +50,6 @@ export const SETTING_DEFAULTS: { readonly [K in SettingKey]: Settings[K] } = {
   'inCluster.auditorImage': '',
   'inCluster.scannerNamespace': '',
   'inCluster.deadlineSeconds': 1800,
+  'inCluster.ttlSecondsAfterFinished': 600,
 };
 

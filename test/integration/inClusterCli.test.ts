@@ -83,13 +83,14 @@ test('--runner in-cluster -n demo: shell-less containers skipped with the reason
 });
 
 test('--export-manifests -: the YAML of every unit\'s objects on stdout, nothing run', async () => {
-  const r = await scan(['-l', 'app=web', '-n', 'demo', '--profile', PROFILE, '--runner', 'in-cluster', '--auditor-image', 'registry.example/cinc-auditor:6', '--deadline', '900', '--export-manifests', '-']);
+  const r = await scan(['-l', 'app=web', '-n', 'demo', '--profile', PROFILE, '--runner', 'in-cluster', '--auditor-image', 'registry.example/cinc-auditor:6', '--deadline', '900', '--ttl', '60', '--export-manifests', '-']);
   assert.equal(r.code, 0, r.stderr);
   const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
   assert.deepEqual(docs.map((d) => d.kind), ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Job']);
   const job = docs[4];
   assert.equal(job.spec.backoffLimit, 0);
   assert.equal(job.spec.activeDeadlineSeconds, 900);
+  assert.equal(job.spec.ttlSecondsAfterFinished, 60, '--ttl');
   assert.equal(job.spec.template.spec.containers[0].image, 'registry.example/cinc-auditor:6');
   assert.ok(docs[3].binaryData['profile.tar.gz'].length > 100);
   assert.match(r.stdout, /^# Kube Compliance in-cluster scan, run [a-z0-9]+: 1 Job\(s\)/);

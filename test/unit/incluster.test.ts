@@ -173,11 +173,15 @@ test('a profile folder archives to a .tar.gz that tar(1) reads back; caches left
 });
 
 test('kube-compliance scan --runner in-cluster: its options parsed, and refused without the runner or without an image', () => {
-  const o = parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'reg/aud:6', '--scanner-namespace', 'scans', '--deadline', '900', '--export-manifests', '-']);
+  const o = parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'reg/aud:6', '--scanner-namespace', 'scans', '--deadline', '900', '--ttl', '0', '--export-manifests', '-']);
   assert.equal(o.runner, 'in-cluster');
   assert.equal(o.auditorImage, 'reg/aud:6');
   assert.equal(o.scannerNamespace, 'scans');
   assert.equal(o.deadlineSeconds, 900);
+  assert.equal(o.ttlSeconds, 0, '--ttl 0: the cluster deletes a finished Job at once');
+  assert.equal(parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'x']).ttlSeconds, undefined, 'default: the manifests\' 600');
+  assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--ttl', '5']), /--ttl needs --runner in-cluster/);
+  assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster', '--auditor-image', 'x', '--ttl', '-1']), /--ttl must be a whole number of seconds ≥ 0/);
   assert.equal(o.exportManifests, '-');
   assert.equal(parseScanArgs(['-n', 'demo', '--profile', 'p']).runner, undefined, 'local by default');
   assert.throws(() => parseScanArgs(['-n', 'demo', '--profile', 'p', '--runner', 'in-cluster']), /needs --auditor-image IMAGE/);

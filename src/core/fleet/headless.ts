@@ -10,7 +10,7 @@
  * that reason. Credentials never reach argv, the progress lines or the summary (the auditor's stderr is redacted).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ClusterPool } from '../cluster/pool';
 import { KubeError } from '../cluster/errors';
@@ -33,8 +33,8 @@ import { parseSelector, SelectorError } from './selector';
 import { clusterSource, expandSelection, FleetSelectionError, skipApproaches, type FleetSelection, type FleetTarget } from './targets';
 import { killGroup } from '../processGroup';
 import type { ClusterClient } from '../cluster/client';
-import { exportManifests, inClusterScanOne, IN_CLUSTER_UNSUPPORTED, InClusterSetupError, newRunId, profileDelivery, RUNNERS, type RunnerKind } from '../incluster/fleet';
-import { ManifestError } from '../incluster/manifests';
+import { IN_CLUSTER_UNSUPPORTED, InClusterSetupError, RUNNERS, type RunnerKind } from '../incluster/fleet';
+import { prepareInClusterCli } from '../incluster/headless';
 import type { ProfileHash } from './hash';
 import { describeSelection } from './targets';
 export { describeSelection } from './targets';
@@ -91,6 +91,8 @@ export interface HeadlessScanOptions {
   readonly auditorImage?: string;
   readonly scannerNamespace?: string;
   readonly deadlineSeconds?: number;
+  /** The Jobs' ttlSecondsAfterFinished (default 600; a safety net, the run deletes its objects itself). */
+  readonly ttlSeconds?: number;
   /** With the in-cluster runner: write the objects' YAML here (`-`: stdout) instead of running them. */
   readonly exportManifests?: string;
 }
@@ -100,7 +102,7 @@ export const SCAN_USAGE = `  kube-compliance scan (-n NS | -l KEY=VALUE (-n NS |
                       [--concurrency N] [--dedupe image|none] [--out DIR] [--auditor PATH]
                       [--skip-shell-less | --allow-pod-changes] [--helper-image IMAGE]
                       [--runner local|in-cluster [--auditor-image IMAGE] [--scanner-namespace NS] [--deadline S]
-                       [--export-manifests FILE|-]]`;
+                       [--ttl S] [--export-manifests FILE|-]]`;
 
 export const SCAN_HELP = `scan       scans every container of a selection as one fleet run (what "Scan Namespace…" does in
            VS Code) and writes the fleet folder: DIR/fleet-index.json and DIR/reports/NS/POD/CONTAINER.json.
@@ -122,8 +124,10 @@ export const SCAN_HELP = `scan       scans every container of a selection as one
              --runner in-cluster      scan from inside the cluster: one Job per scan unit in the target's
                                       namespace (or --scanner-namespace), running --auditor-image (required: a
                                       CINC Auditor image with MITRE's transport and kubectl); --concurrency Jobs at
-                                      once, each stopped after --deadline seconds (default 1800); reports come
-                                      back verified through the Job pod's log (README "In-cluster runner")
+                                      once, each stopped after --deadline seconds (default 1800), deleted by the
+                                      cluster --ttl seconds after it finished if the run could not (default 600);
+                                      reports come back verified through the Job pod's log (README "In-cluster
+                                      runner")
              --export-manifests FILE  with --runner in-cluster: write the Jobs, ServiceAccounts, Roles,
                                       RoleBindings and ConfigMaps as YAML (- for stdout) and run nothing
            Progress goes to stderr, the summary to stdout. Then gate the run with
@@ -152,6 +156,7 @@ const VALUE_FLAGS: Record<string, string> = {
   '--auditor-image': 'auditorImage',
   '--scanner-namespace': 'scannerNamespace',
   '--deadline': 'deadline',
+  '--ttl': 'ttl',
   '--export-manifests': 'exportManifests',
 };
 const BOOLEAN_FLAGS: Record<string, string> = { '-A': 'allNamespaces', '--all-namespaces': 'allNamespaces', '--skip-shell-less': 'skipShellLess', '--allow-pod-changes': 'allowPodChanges' };
@@ -236,7 +241,7 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
   if (flags.has('skipShellLess') && flags.has('allowPodChanges')) throw new ScanUsageError('--skip-shell-less and --allow-pod-changes contradict each other: give one');
   const runner = values.get('runner') ?? 'local';
   if (!(RUNNERS as readonly string[]).includes(runner)) throw new ScanUsageError(`--runner must be local or in-cluster, not "${runner}"`);
-  for (const f of ['auditorImage', 'scannerNamespace', 'deadline', 'exportManifests']) {
+  for (const f of ['auditorImage', 'scannerNamespace', 'deadline', 'ttl', 'exportManifests']) {
     if (values.has(f) && runner !== 'in-cluster') throw new ScanUsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --runner in-cluster`);
   }
   if (runner === 'in-cluster' && values.has('auditor')) throw new ScanUsageError('--auditor is the local auditor; with --runner in-cluster give --auditor-image');
@@ -245,6 +250,8 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
   if (scannerNamespace !== undefined) checkName('namespace', scannerNamespace, '--scanner-namespace');
   const d = values.get('deadline');
   if (d !== undefined && (!/^\d+$/.test(d) || Number(d) < 1)) throw new ScanUsageError(`--deadline must be a whole number of seconds ≥ 1, not "${d}"`);
+  const ttl = values.get('ttl');
+  if (ttl !== undefined && !/^\d+$/.test(ttl)) throw new ScanUsageError(`--ttl must be a whole number of seconds ≥ 0, not "${ttl}"`);
   return {
     selection,
     context: values.get('context'),
@@ -261,7 +268,7 @@ export function parseScanArgs(args: readonly string[]): HeadlessScanOptions {
     helperImage: values.get('helperImage'),
     // the in-cluster options only when that runner is chosen (the local runner's options stay as they were)
     ...(runner === 'in-cluster'
-      ? { runner: 'in-cluster' as const, auditorImage: values.get('auditorImage'), scannerNamespace, deadlineSeconds: d !== undefined ? Number(d) : undefined, exportManifests: values.get('exportManifests') }
+      ? { runner: 'in-cluster' as const, auditorImage: values.get('auditorImage'), scannerNamespace, deadlineSeconds: d !== undefined ? Number(d) : undefined, ttlSeconds: ttl !== undefined ? Number(ttl) : undefined, exportManifests: values.get('exportManifests') }
       : {}),
   };
 }
@@ -575,46 +582,16 @@ async function runAndReport(o: HeadlessScanOptions, io: HeadlessIo, err: (s: str
   return { code, indexPath: result.indexPath, run: result, plan };
 }
 
-/** `--runner in-cluster`: the profile made ready for Jobs, then either the YAML export or the run with one Job per unit. */
+/** `--runner in-cluster` (src/core/incluster/headless.ts): the YAML export, or the run with one Job per unit. */
 async function runInCluster(o: HeadlessScanOptions, io: HeadlessIo, err: (s: string) => void, plan: FleetPlan, outDir: string, cwd: string, client: ClusterClient, context: string, what: string, profile: ProfileHash): Promise<HeadlessScanResult> {
-  let delivery;
+  let prepared;
   try {
-    delivery = profileDelivery(o.profile, cwd);
+    prepared = await prepareInClusterCli(o, { plan, cwd, client, context, signal: io.signal, out: (t) => io.out(t), err });
   } catch (e) {
-    throw new ScanSetupError(message(e));
-  }
-  const settings = {
-    runId: newRunId(),
-    profile: delivery,
-    auditorImage: o.auditorImage ?? '',
-    scannerNamespace: o.scannerNamespace,
-    activeDeadlineSeconds: o.deadlineSeconds,
-    inputFile: o.inputFile ? resolve(cwd, o.inputFile) : undefined,
-    waiverFile: o.waiverFile ? resolve(cwd, o.waiverFile) : undefined,
-  };
-  try {
-    if (o.exportManifests) {
-      const yaml = exportManifests(settings, plan);
-      if (o.exportManifests === '-') io.out(yaml);
-      else writeFileSync(resolve(cwd, o.exportManifests), yaml, { mode: 0o644 });
-      err(`wrote the objects of ${plan.units.length} scan Job(s) (run ${settings.runId})${o.exportManifests === '-' ? '' : ` to ${resolve(cwd, o.exportManifests)}`}; nothing was run`);
-      return { code: SCAN_EXIT.ok, plan };
-    }
-    // every unit's objects are checked (names, the 1 MiB ConfigMap) before the first Job is made
-    exportManifests(settings, plan);
-  } catch (e) {
-    if (e instanceof ManifestError || e instanceof InClusterSetupError) throw new ScanSetupError(e.message);
+    if (e instanceof InClusterSetupError) throw new ScanSetupError(e.message);
     throw e;
   }
-  if (o.scannerNamespace) {
-    try {
-      await client.request('GET', `/api/v1/namespaces/${encodeURIComponent(o.scannerNamespace)}`, { signal: io.signal });
-    } catch (e) {
-      if (e instanceof KubeError && e.kind === 'not-found') throw new ScanSetupError(`--scanner-namespace ${o.scannerNamespace} does not exist in context ${context}: create it (kubectl create namespace ${o.scannerNamespace}) or leave the flag out to run each Job in its target's namespace`);
-      if (!(e instanceof KubeError && e.kind === 'forbidden')) throw e;
-    }
-  }
-  err(`in-cluster run ${settings.runId}: its objects carry the label kube-compliance.io/run=${settings.runId}`);
+  if (prepared.kind === 'exported') return { code: SCAN_EXIT.ok, plan };
   mkdirSync(outDir, { recursive: true });
-  return runAndReport(o, io, err, plan, outDir, inClusterScanOne({ ...settings, api: client }), context, what, profile);
+  return runAndReport(o, io, err, plan, outDir, prepared.scanOne, context, what, profile);
 }

@@ -63,7 +63,7 @@ export interface InClusterRunOptions extends InClusterSettings {
   readonly pollMs?: number;
 }
 
-function unitSpec(o: Omit<InClusterRunOptions, 'api'>, t: Pick<FleetTarget, 'namespace' | 'pod' | 'container'>, index: number): ScanUnitSpec {
+export function unitSpec(o: Omit<InClusterRunOptions, 'api'>, t: Pick<FleetTarget, 'namespace' | 'pod' | 'container'>, index: number): ScanUnitSpec {
   return {
     runId: o.runId,
     index,

@@ -23,6 +23,8 @@ export interface InClusterUnitResult {
   readonly message?: string;
   /** The verified HDF report (JSON text), only when `done`. */
   readonly report?: Buffer;
+  /** The auditor's exit code from the seal (0 passed, 100 some failed, 101 some skipped), only when `done`. */
+  readonly exitCode?: number;
   /** Objects that could not be deleted (`kind ns/name: why`). */
   readonly leftBehind: readonly string[];
 }
@@ -122,7 +124,7 @@ async function run(api: InClusterApi, objects: ScanObjects, created: KubeObject[
       const seal = parseSeal(containerStatus(pod)?.state?.terminated?.message);
       const log = await api.requestText('GET', `${pathOf({ ...pod, apiVersion: 'v1', kind: 'Pod' })}/log`, { query: { container: CONTAINER_NAME }, signal, timeoutMs: 120_000 });
       const report = openEnvelope(log, seal);
-      return { outcome: 'done', report, message: `Scanned in the cluster by Job ${objects.scannerNamespace}/${job.metadata.name} (report ${seal.bytes} bytes, sha256 verified).` };
+      return { outcome: 'done', report, exitCode: seal.exit, message: `Scanned in the cluster by Job ${objects.scannerNamespace}/${job.metadata.name} (report ${seal.bytes} bytes, sha256 verified).` };
     }
     const waiting = containerStatus(pod)?.state?.waiting;
     if (waiting && STUCK_WAITING.has(waiting.reason)) {

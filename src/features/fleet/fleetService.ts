@@ -27,6 +27,7 @@ import type { ProfileChoice } from '../scan/types';
 import type { ShelllessService } from '../shellless/shelllessService';
 import { FleetPanel } from './fleetPanel';
 import { inClusterScanOne, IN_CLUSTER_UNSUPPORTED, newRunId, profileDelivery } from '../../core/incluster/fleet';
+import { NO_AUDITOR_IMAGE } from '../../core/incluster/single';
 
 export interface FleetScanOptions {
   /** The profile; default: the workspace default, else the picker. */
@@ -106,7 +107,7 @@ export class FleetService extends Disposable {
     const inCluster = config.get('scan.runner') === 'in-cluster';
     const auditorImage = config.text('inCluster.auditorImage');
     if (inCluster && !auditorImage) {
-      throw new Error('kubeCompliance.scan.runner is "in-cluster" but kubeCompliance.inCluster.auditorImage is empty: set it to a CINC Auditor image with MITRE\'s train-k8s-container transport and kubectl (README "In-cluster runner"), or set the runner back to "local".');
+      throw new Error(NO_AUDITOR_IMAGE);
     }
     if (inCluster) {
       if (changes.length) {
@@ -143,6 +144,7 @@ export class FleetService extends Disposable {
           auditorImage: auditorImage ?? '',
           scannerNamespace: config.text('inCluster.scannerNamespace'),
           activeDeadlineSeconds: config.get('inCluster.deadlineSeconds'),
+          ttlSecondsAfterFinished: config.get('inCluster.ttlSecondsAfterFinished'),
           inputFile: choice.inputFile ? resolve(cwd, choice.inputFile) : undefined,
           waiverFile: choice.waiverFile ? resolve(cwd, choice.waiverFile) : undefined,
         })

@@ -27,7 +27,10 @@ export function registerKubernetesToolsCommands(p: Platform, k8s: KubernetesTool
     await k8s.connect();
     const container = await k8s.containerOf(arg);
     try {
-      if (container) return await scan.run({ target: container.classification, approach: await scan.planFor(container.classification) });
+      if (container) {
+        const local = scan.inCluster.decide({ target: container.classification }).runner === 'local';
+        return await scan.run({ target: container.classification, approach: local ? await scan.planFor(container.classification) : undefined });
+      }
       const r = k8s.resolve(arg);
       if (!r || r.target.kind === 'namespace') {
         void vscode.window.showInformationMessage(`Kube Compliance: choose Scan on a container, pod or workload in the Kubernetes extension's Clusters view.`);

@@ -28,7 +28,8 @@ export function registerScanCommands(p: Platform, scan: ScanService, results: Re
       return undefined;
     }
     try {
-      const approach = 'compatibility' in target ? await scan.planFor(target) : undefined;
+      // in-cluster scans plan nothing on this machine (and refuse shell-less targets before a helper is offered)
+      const approach = 'compatibility' in target && scan.inCluster.decide({ target }).runner === 'local' ? await scan.planFor(target) : undefined;
       return await scan.run({ target, approach });
     } catch (err) {
       return quiet(err);

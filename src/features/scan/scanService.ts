@@ -15,6 +15,7 @@ import { minimiseKubeconfig, writePrivateKubeconfig, type PrivateKubeconfig } fr
 import type { ApproachPlan } from '../../core/scan/types';
 import { Disposable, toDisposable } from '../../core/disposable';
 import { sweepStaleKubeconfigs } from '../../core/scan/kubeconfig';
+import type { ClusterPool } from '../../core/cluster/pool';
 import type { Config } from '../../platform/config';
 import type { Log } from '../../platform/log';
 import type { Platform } from '../../services';
@@ -24,9 +25,11 @@ import { AuditorService, type ChefLicenseAnswer } from './auditorService';
 import { ProfilePicker } from './profilePicker';
 import { profileName, RunsView } from './runsView';
 import { AuditorTerminal, TASK_TYPE, type KubeComplianceTaskDefinition, type ProcessOutcome, type ProcessSpec, type RunLifecycle } from './scanTask';
-import { refKey, refLabel, type ProfileChoice, type RunRecord, type ScanRequest } from './types';
+import { InClusterScans } from './inClusterScan';
+import { refKey, refLabel, ScanCancelledError, type ProfileChoice, type RunRecord, type ScanRequest } from './types';
 
 export type { ProfileChoice, RunRecord, ScanRequest } from './types';
+export { ScanCancelledError } from './types';
 
 /** Turns a classified container into the plan for one approach (SHELL-LESS registers debug-container and sidecar). */
 export type ApproachPlanner = (target: ContainerClassification, token: vscode.CancellationToken) => Promise<ApproachPlan>;
@@ -39,10 +42,6 @@ export type ScanPreflight = (scan: { readonly target: ContainerRef; readonly pla
  * user's answer); undefined = the user's own credentials. Runs before the preflights; throws to refuse the scan.
  */
 export type ScanCredentials = (scan: { readonly target: ContainerRef; readonly plan: ApproachPlan }, token: vscode.CancellationToken) => Promise<string | undefined>;
-
-export class ScanCancelledError extends Error {
-  override readonly name = 'ScanCancelledError';
-}
 
 /** The Kubernetes API approach: the auditor's transport execs straight into the target container. */
 export function identityPlan(target: Pick<ContainerRef, 'namespace' | 'pod' | 'container'>): ApproachPlan {
@@ -106,10 +105,13 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
   readonly runs: RunsView;
   /** The last compliance result per container (the explorer's badges). */
   readonly badges: ComplianceBadges;
+  /** Single scans with `kubeCompliance.scan.runner: in-cluster` (one Job each; inClusterScan.ts). */
+  readonly inCluster: InClusterScans;
 
   constructor(
     p: Platform,
     private readonly results: ResultsService,
+    pool: ClusterPool,
   ) {
     super();
     this.context = p.extension;
@@ -125,6 +127,7 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
     this.profiles = new ProfilePicker(p.state, p.log);
     this.runs = this.register(new RunsView(p.state));
     this.badges = this.register(new ComplianceBadges(p.state));
+    this.inCluster = this.register(new InClusterScans(p, this, pool));
     this.register(vscode.window.registerTreeDataProvider('kubeCompliance.runs', this.runs));
     this.statusBar = this.register(vscode.window.createStatusBarItem('kubeCompliance.scanStatus', vscode.StatusBarAlignment.Left, 10));
     this.statusBar.name = 'Kube Compliance scans';
@@ -199,6 +202,9 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
       });
       throw new Error(message);
     }
+    const runner = this.inCluster.decide(request);
+    if (runner.runner === 'refused') throw new Error(runner.message);
+    if (runner.runner === 'in-cluster') return this.inCluster.run(request, runner.auditorImage);
     const token = request.token ?? new vscode.CancellationTokenSource().token;
     const target: ContainerRef = { context: request.target.context, namespace: request.target.namespace, pod: request.target.pod, container: request.target.container };
     const plan = request.approach ?? identityPlan(target);
@@ -285,6 +291,7 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
 
   /** Cancels one scan in flight (its auditor and kubectl children); earlier results stay. */
   cancel(id: string): void {
+    if (this.inCluster.cancel(id)) return;
     const a = this.active.get(id);
     a?.terminal?.cancel();
     a?.execution?.terminate();
@@ -292,6 +299,7 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
 
   /** Cancels every scan in flight. */
   cancelAll(): void {
+    this.inCluster.cancelAll();
     for (const a of this.active.values()) {
       a.terminal?.cancel();
       a.execution?.terminate();
@@ -478,26 +486,34 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
   }
 
   private async complete(input: RunInput, record: RunRecord): Promise<{ lines: string[]; exitCode: number }> {
+    await this.recordFinished(record, { showResults: input.showResults, notify: input.notify, recorded: () => this.settle(input.id, record) });
+    const lines = [`Kube Compliance: ${record.message}`];
+    if (record.reportPath) lines.push(`Report: ${record.reportPath}`);
+    return { lines, exitCode: taskExitCode(record) };
+  }
+
+  /**
+   * What every finished run goes through, local or in-cluster: its Scan runs entry, the container's badge (not for
+   * a run narrowed to some controls), onDidFinishRun (history), then `recorded`, the results panel and the notification.
+   */
+  async recordFinished(record: RunRecord, o: { readonly showResults: boolean; readonly notify: boolean; readonly recorded?: () => void }): Promise<void> {
     await this.runs.add(record);
-    if (record.counts && record.reportPath && !input.controls) {
+    if (record.counts && record.reportPath && !record.controls) {
       // a run narrowed to some controls (authoring) says nothing about the container's compliance
       const c = record.counts;
       const byStatus = { Passed: c.passed, Failed: c.failed, 'Not Applicable': c.notApplicable, 'Not Reviewed': c.notReviewed, 'Profile Error': c.error };
       await this.badges.record([{ ref: record.target, badge: { at: new Date().toISOString(), byStatus, reportPath: record.reportPath } }]).catch((e) => this.log.warn(`badges: ${e instanceof Error ? e.message : String(e)}`));
     }
     this.finished.fire(record);
-    this.settle(input.id, record);
-    if (record.reportPath && input.showResults) {
+    o.recorded?.();
+    if (record.reportPath && o.showResults) {
       try {
         await this.results.showResults({ reportPath: record.reportPath, cwd: record.cwd, label: `${refLabel(record.target)} · ${profileName(record.profile)}`, transport: record.transport });
       } catch (err) {
         this.log.warn(`results panel: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    if (input.notify) this.notify(record);
-    const lines = [`Kube Compliance: ${record.message}`];
-    if (record.reportPath) lines.push(`Report: ${record.reportPath}`);
-    return { lines, exitCode: taskExitCode(record) };
+    if (o.notify) this.notify(record);
   }
 
   private baseRecord(input: RunInput, started: number) {
@@ -570,6 +586,12 @@ export class ScanService extends Disposable implements vscode.TaskProvider {
   }
 
   private markRunning(input: RunInput, on: boolean): void {
+    this.trackRunning({ id: input.id, target: input.target, profile: input.choice.profile }, on);
+  }
+
+  /** A run starts or ends: the explorer's progress on its node, the Scan runs view's active entry, the status bar. */
+  trackRunning(run: { readonly id: string; readonly target: ContainerRef; readonly profile: string }, on: boolean): void {
+    const input = { id: run.id, target: run.target, choice: { profile: run.profile } };
     const key = refKey(input.target);
     const n = (this.runningCount.get(key) ?? 0) + (on ? 1 : -1);
     if (n > 0) this.runningCount.set(key, n);

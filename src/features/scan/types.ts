@@ -3,6 +3,11 @@ import type { ApproachKind, ContainerClassification, ContainerRef } from '../../
 import type { ExitOutcome } from '../../core/scan/exitCodes';
 import type { ApproachPlan } from '../../core/scan/types';
 
+/** A scan that was stopped or never started on purpose (no profile chosen, Cancel). */
+export class ScanCancelledError extends Error {
+  override readonly name = 'ScanCancelledError';
+}
+
 /** A profile with its optional inputs and waiver files. */
 export interface ProfileChoice {
   /** Folder, archive or URL. */
