@@ -13,6 +13,8 @@ import { parse } from 'yaml';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { FleetRun } from '../../src/features/fleet/fleetService';
 import type { RunRecord } from '../../src/features/scan/types';
+import type { ComplianceBadge } from '../../src/core/fleet/badges';
+import { STATE } from '../../src/platform/state';
 import { activateExtension, EXTENSION_ID, waitFor } from './util';
 
 const KUBERNETES_EXTENSION_ID = 'ms-kubernetes-tools.vscode-kubernetes-tools';
@@ -66,6 +68,7 @@ suite('kubernetesTools: Scan and compliance badges in the Kubernetes extension\'
   this.timeout(300000);
   let api: KubeComplianceApi;
   let tree: StubTree;
+  let savedBadges: Record<string, ComplianceBadge> = {};
 
   suiteSetup(async () => {
     if (!process.env.KUBECONFIG) throw new Error('KUBECONFIG is not set: the host test runner starts the demo cluster and passes it');
@@ -77,9 +80,14 @@ suite('kubernetesTools: Scan and compliance badges in the Kubernetes extension\'
     await cfg().update('resultsFolder', mkdtempSync(join(base, 'k8s-tools-results-')), vscode.ConfigurationTarget.Global);
     await api.scan.auditors.discover(true);
     await api.scan.profiles.setDefault({ profile: PROFILE() });
+    // the tests read badges from "no result yet"; in the full host run earlier suites have scanned the same pods
+    // (their badges are kept in workspace state), so start from none and give them back afterwards
+    savedBadges = { ...api.scan.badges.entries() };
+    await api.scan.badges.clear();
   });
 
   suiteTeardown(async () => {
+    await api.state.update(STATE.badges, { ...savedBadges, ...api.scan.badges.entries() });
     api.confirmations.answerWith(undefined);
     await api.scan.profiles.setDefault(undefined);
     await cfg().update('auditor.path', undefined, vscode.ConfigurationTarget.Global);
