@@ -215,7 +215,7 @@ async function measure(frame) {
         const r = el.getBoundingClientRect();
         return { what, kind, color: window.getComputedStyle(el)[prop], layers: layersAt(r.left + r.width / 2, r.top + r.height / 2) };
       });
-    return [
+    const found = [
       ...pick('chart line', 'svg.chart path.line', 'stroke', 'graphics'),
       ...pick('chart points', 'svg.chart circle.dot', 'stroke', 'graphics'),
       ...pick('axis labels', 'svg.chart text.axis', 'fill', 'text'),
@@ -224,6 +224,8 @@ async function measure(frame) {
       ...pick('drift text', '#drift-summary, #drift-note, #between, #between li', 'color', 'text'),
       ...pick('report links', 'a[data-open]', 'color', 'text'),
     ];
+    window.scrollTo(0, 0); // the screenshot shows the page from its top, chart first
+    return found;
   });
   const outer = [];
   for (let f = frame; f.parentFrame(); f = f.parentFrame()) {
