@@ -5,9 +5,9 @@
  * failed export never leaves half a checklist. Notes (missing STIG tags, attestations that did not apply) and the
  * checklist-vs-Heimdall reconciliation go to stderr; the written paths to stdout.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { writeTextAtomic } from '../atomicWrite';
 import { isFleetIndexData, parseFleetIndex, FleetIndexError } from '../fleet/indexFormat';
 import { resolveReportPath } from '../fleet/indexFile';
 import { DEFAULT_MAX_REPORT_BYTES, isReportError, parseReport } from '../results';
@@ -231,25 +231,6 @@ export async function loadEntries(
   }
   if (!entries.length) throw new ExportInputError('nothing to export: no input has a finished report');
   return entries;
-}
-
-/** Writes `content` to `path` atomically: temporary file in the same folder, flushed, renamed over the target. */
-export async function writeTextAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 export interface ExportIo {

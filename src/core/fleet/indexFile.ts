@@ -3,9 +3,9 @@
  * crash never sees half an index), rewritten each time an item changes, and read back with validation. Reports are
  * found relative to the index's folder, so a run's folder can be moved (a CI artifact) and still be read.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { writeJsonAtomic } from '../atomicWrite';
 import { DEFAULT_MAX_REPORT_BYTES, isReportError, parseReport } from '../results';
 import { FLEET_INDEX_KIND, FLEET_INDEX_VERSION, FleetIndexError, parseFleetIndex, type FleetIndex, type FleetIndexItem, type LoadedReport } from './indexFormat';
 
@@ -15,25 +15,6 @@ export const FLEET_INDEX_FILE = 'fleet-index.json';
 /** Where a container's report goes, relative to the run's folder: `reports/NS/POD/CONTAINER.json` (Kubernetes names are safe path segments). */
 export function reportRelativePath(t: Pick<FleetIndexItem, 'namespace' | 'pod' | 'container'>): string {
   return `reports/${t.namespace}/${t.pod}/${t.container}.json`;
-}
-
-/** Writes `data` as JSON to `path` atomically: temporary file beside it, flushed, then renamed over it. */
-export async function writeJsonAtomic(path: string, data: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(`${JSON.stringify(data, null, 2)}\n`, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 export interface FleetIndexHeader {

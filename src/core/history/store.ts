@@ -10,7 +10,7 @@
  */
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { writeJsonAtomic } from '../fleet/indexFile';
+import { writeJsonAtomic } from '../atomicWrite';
 import { applyRetention, HISTORY_FILE, HistoryError, historyData, parseHistory, type HistoryEntry } from './indexFormat';
 
 export interface HistoryRead {

@@ -26,7 +26,8 @@ import {
   type ExportFormat,
   type ExportMode,
 } from '../../core/exports';
-import { entryFromText, loadEntries, writeTextAtomic } from '../../core/exports/command';
+import { writeTextAtomic } from '../../core/atomicWrite';
+import { entryFromText, loadEntries } from '../../core/exports/command';
 import type { Platform } from '../../services';
 import type { LoadedReport } from './loader';
 
