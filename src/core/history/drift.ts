@@ -9,7 +9,7 @@
  * NIST tags; mitre/heimdall2 `apps/frontend/src/utilities/delta_util.ts`, `ControlDelta.header_changes`) — the
  * per-result pairs below are ours. Pure and browser-safe: the panel imports these types.
  */
-import { compareReports } from '../results/compare';
+import { compareReports, pairResults } from '../results/compare';
 import type { Comparison, Control, ControlRef, ControlStatus, Report, ResultStatus, StatusChange } from '../results/types';
 
 /** What is known about one run besides its report (from the history index or a fleet index). */
@@ -79,34 +79,19 @@ const messageOf = (r: { status: ResultStatus; message?: string; skipMessage?: st
 export const comparableMessage = (m: string | undefined): string => (m ?? '').replace(/0x[0-9a-f]{8,16}/gi, '0x…');
 
 /**
- * Pairs the results of one control in two runs, as `compareResults` does (by `code_desc`, the n-th with the n-th,
- * then the leftovers in order of appearance), and keeps every pair that differs in status or message.
+ * Pairs the results of one control in two runs with `pairResults` (as `compareResults` does) and keeps every pair
+ * that differs in status or message.
  */
 export function diffResults(a: Control, b: Control): ResultDiff[] {
-  type R = { side: ResultSide; paired: boolean };
-  const mk = (c: Control): R[] => c.results.map((r) => ({ side: { codeDesc: r.codeDesc, status: r.status, ...(messageOf(r) !== undefined ? { message: messageOf(r) } : {}) }, paired: false }));
-  const xs = mk(a);
-  const ys = mk(b);
-  const byDesc = new Map<string, R[]>();
-  for (const x of xs) byDesc.set(x.side.codeDesc, [...(byDesc.get(x.side.codeDesc) ?? []), x]);
-  const pairs: Array<[R | undefined, R | undefined]> = [];
-  for (const y of ys) {
-    const x = byDesc.get(y.side.codeDesc)?.shift();
-    if (x) {
-      x.paired = y.paired = true;
-      pairs.push([x, y]);
-    }
-  }
-  const restX = xs.filter((x) => !x.paired);
-  const restY = ys.filter((y) => !y.paired);
-  for (let i = 0; i < Math.max(restX.length, restY.length); i++) pairs.push([restX[i], restY[i]]);
+  const side = (r: Control['results'][number]): ResultSide => ({ codeDesc: r.codeDesc, status: r.status, ...(messageOf(r) !== undefined ? { message: messageOf(r) } : {}) });
+  const pairs = pairResults(a.results.map(side), b.results.map(side), (r) => r.codeDesc);
   const out: ResultDiff[] = [];
   for (const [x, y] of pairs) {
     if (x && y) {
-      if (x.side.status !== y.side.status) out.push({ change: 'status', from: x.side, to: y.side });
-      else if (comparableMessage(x.side.message) !== comparableMessage(y.side.message)) out.push({ change: 'message', from: x.side, to: y.side });
-    } else if (y) out.push({ change: 'added', to: y.side });
-    else if (x) out.push({ change: 'removed', from: x.side });
+      if (x.status !== y.status) out.push({ change: 'status', from: x, to: y });
+      else if (comparableMessage(x.message) !== comparableMessage(y.message)) out.push({ change: 'message', from: x, to: y });
+    } else if (y) out.push({ change: 'added', to: y });
+    else if (x) out.push({ change: 'removed', from: x });
   }
   return out;
 }

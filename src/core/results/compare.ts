@@ -1,36 +1,45 @@
 import { summarize } from './summary';
-import type { Comparison, Control, ControlRef, ControlResultChanges, Report, ResultChange, ResultStatus, StatusChange } from './types';
+import type { Comparison, Control, ControlRef, ControlResultChanges, Report, ResultChange, StatusChange } from './types';
 
 const ref = (c: Control): ControlRef => ({ key: c.key, id: c.id, ...(c.title !== undefined ? { title: c.title } : {}), severity: c.severity, profileName: c.profileName });
 
 /**
- * Result-level differences between two runs of one control. A result is identified by its `code_desc`: the n-th result
- * with a given `code_desc` is paired with the n-th one in the other run. `code_desc` often embeds values that change
- * between runs ("…interactive user count (1)" → "(0)"), so the results left unpaired are then paired in order of
- * appearance. A pair counts as a change when its status differs; a result without a partner is a change too
- * (added or removed). A result that only changed its wording, with the same status, is not a change.
+ * Pairs the results of one control in two runs. A result is identified by its `code_desc`: the n-th result with a
+ * given `code_desc` is paired with the n-th one in the other run. `code_desc` often embeds values that change between
+ * runs ("…interactive user count (1)" → "(0)"), so the results left unpaired are then paired in order of appearance;
+ * what is still left has no partner (added or removed).
+ */
+export function pairResults<T>(xs: readonly T[], ys: readonly T[], codeDesc: (t: T) => string): Array<[T | undefined, T | undefined]> {
+  const byDesc = new Map<string, number[]>();
+  xs.forEach((x, i) => {
+    const list = byDesc.get(codeDesc(x));
+    if (list) list.push(i);
+    else byDesc.set(codeDesc(x), [i]);
+  });
+  const pairedX = new Set<number>();
+  const pairedY = new Set<number>();
+  const pairs: Array<[T | undefined, T | undefined]> = [];
+  ys.forEach((y, j) => {
+    const i = byDesc.get(codeDesc(y))?.shift();
+    if (i !== undefined) {
+      pairedX.add(i);
+      pairedY.add(j);
+      pairs.push([xs[i], y]);
+    }
+  });
+  const restX = xs.filter((_, i) => !pairedX.has(i));
+  const restY = ys.filter((_, j) => !pairedY.has(j));
+  for (let i = 0; i < Math.max(restX.length, restY.length); i++) pairs.push([restX[i], restY[i]]);
+  return pairs;
+}
+
+/**
+ * Result-level differences between two runs of one control, its results paired by `pairResults`. A pair counts as a
+ * change when its status differs; a result without a partner is a change too (added or removed). A result that only
+ * changed its wording, with the same status, is not a change.
  */
 export function compareResults(a: Control, b: Control): ResultChange[] {
-  type R = { codeDesc: string; status: ResultStatus; paired: boolean };
-  const xs: R[] = a.results.map((r) => ({ codeDesc: r.codeDesc, status: r.status, paired: false }));
-  const ys: R[] = b.results.map((r) => ({ codeDesc: r.codeDesc, status: r.status, paired: false }));
-  const pairs: Array<[R | undefined, R | undefined]> = [];
-  const byDesc = new Map<string, R[]>();
-  for (const x of xs) {
-    const list = byDesc.get(x.codeDesc);
-    if (list) list.push(x);
-    else byDesc.set(x.codeDesc, [x]);
-  }
-  for (const y of ys) {
-    const x = byDesc.get(y.codeDesc)?.shift();
-    if (x) {
-      x.paired = y.paired = true;
-      pairs.push([x, y]);
-    }
-  }
-  const restX = xs.filter((x) => !x.paired);
-  const restY = ys.filter((y) => !y.paired);
-  for (let i = 0; i < Math.max(restX.length, restY.length); i++) pairs.push([restX[i], restY[i]]);
+  const pairs = pairResults(a.results, b.results, (r) => r.codeDesc);
   const changes: ResultChange[] = [];
   for (const [x, y] of pairs) {
     if (x && y && x.status === y.status) continue;
