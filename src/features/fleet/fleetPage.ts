@@ -3,8 +3,9 @@
 import { itemKey, type FleetIndex } from '../../core/fleet/indexFormat';
 import type { FleetRollup, RollupCounts, RollupNode } from '../../core/fleet/rollup';
 import type { ControlStatus } from '../../core/results/types';
+import { escapeHtml, strictPage } from '../../platform/strictPage';
 
-const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = escapeHtml;
 
 const STATUS_CLASS: Record<ControlStatus, string> = { Passed: 'passed', Failed: 'failed', 'Not Applicable': 'na', 'Not Reviewed': 'nr', 'Profile Error': 'error' };
 
@@ -34,16 +35,9 @@ export function renderFleetPage(index: FleetIndex, rollup: FleetRollup, indexPat
         .join('')}</tbody></table>`
     : '<p>No container has a report yet.</p>';
   const t = rollup.total;
-  const csp = [`default-src 'none'`, `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style nonce="${nonce}">
-body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1em; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-panel-border, transparent); text-align: left; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  return strictPage({
+    nonce,
+    css: `
 td.name.depth-1 { padding-left: 24px; } td.name.depth-2 { padding-left: 40px; } td.name.depth-3 { padding-left: 56px; } td.name.depth-4 { padding-left: 72px; }
 .passed { color: var(--vscode-testing-iconPassed); } .failed { color: var(--vscode-testing-iconFailed); }
 .error { color: var(--vscode-errorForeground); } .na, .nr, .note { color: var(--vscode-descriptionForeground); }
@@ -52,7 +46,8 @@ tr.level-cluster, tr.level-namespace { font-weight: 600; }
 td.cell { text-align: center; } td.cell.failed, td.cell.error { font-weight: 700; }
 th.vertical { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; }
 a { color: var(--vscode-textLink-foreground); } a[aria-disabled="true"] { color: inherit; pointer-events: none; text-decoration: none; }
-</style></head><body>
+`,
+    body: `
 <h1>Fleet compliance: <span id="compliance">${t.reported ? `${t.compliance}%` : '—'}</span></h1>
 <p id="summary">${t.containers} container(s): ${t.outcomes.done} scanned, ${t.outcomes.failed} failed, ${t.outcomes.skipped} not scannable${t.outcomes.cancelled ? `, ${t.outcomes.cancelled} cancelled` : ''}${index.complete ? '' : ' — the run did not finish'}. Profile ${esc(index.profile.location)} (${esc(index.profile.hash.slice(0, 19))}…), ${index.dedupe === 'image' ? 'one scan per image' : 'every container scanned'}. Index: ${esc(indexPath)}</p>
 ${rollup.reportErrors.length ? `<p class="error">${rollup.reportErrors.map(esc).join('<br>')}</p>` : ''}
@@ -62,7 +57,8 @@ ${rollup.reportErrors.length ? `<p class="error">${rollup.reportErrors.map(esc).
 <tbody>${rollup.clusters.map((c) => nodeRows(c, 0)).join('')}</tbody></table>
 <h2>Controls × containers</h2>
 ${matrix}
-<script nonce="${nonce}">
+`,
+    script: `
 const vscode = acquireVsCodeApi();
 document.addEventListener('click', (e) => {
   if (e.target instanceof Element && e.target.closest('#export')) {
@@ -74,7 +70,7 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   vscode.postMessage({ type: 'open', key: a.getAttribute('data-key') });
 });
-</script>
-</body></html>`;
+`,
+  });
 }
 

@@ -9,8 +9,9 @@ import { betweenText } from '../../core/history/format';
 import type { HistoryEntry } from '../../core/history/indexFormat';
 import type { TimelinePoint } from '../../core/history/timeline';
 import type { StatusChange } from '../../core/results/types';
+import { escapeHtml, strictPage } from '../../platform/strictPage';
 
-const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = escapeHtml;
 
 export interface HistoryPageModel {
   /** The target's label, e.g. `shop/Deployment/web/app`. */
@@ -82,16 +83,10 @@ ${
 }
 
 export function renderHistoryPage(m: HistoryPageModel, nonce: string): string {
-  const csp = [`default-src 'none'`, `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style nonce="${nonce}">
-body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1em; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-panel-border, transparent); text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  return strictPage({
+    nonce,
+    css: `
+th, td { vertical-align: top; }
 .chart .grid { stroke: var(--vscode-editorWidget-border, var(--vscode-panel-border)); stroke-width: 1; }
 .chart .axis { fill: var(--vscode-descriptionForeground); font-size: 11px; }
 .chart .line { fill: none; stroke: var(--vscode-charts-blue); stroke-width: 2; }
@@ -104,7 +99,8 @@ body.vscode-high-contrast .chart .grid, body.vscode-high-contrast-light .chart .
 .warning { border-left: 3px solid var(--vscode-editorWarning-foreground); padding-left: 8px; }
 td.side { max-width: 40vw; } pre { white-space: pre-wrap; margin: 2px 0; font-family: var(--vscode-editor-font-family); }
 a { color: var(--vscode-textLink-foreground); }
-</style></head><body>
+`,
+    body: `
 <h1>History of ${esc(m.title)}</h1>
 ${m.problems.map((p) => `<p class="warning">${esc(p)}</p>`).join('')}
 <h2>Compliance over time</h2>
@@ -114,7 +110,8 @@ ${(m.scopes ?? []).map((s, i) => `<h3>${esc(s.title)}</h3>${chart(s.points, `cha
 ${runsTable(m)}
 <h2>Drift</h2>
 ${driftSection(m)}
-<script nonce="${nonce}">
+`,
+    script: `
 const vscode = acquireVsCodeApi();
 document.addEventListener('change', () => {
   const from = document.querySelector('input[name="from"]:checked');
@@ -127,6 +124,6 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   vscode.postMessage({ type: 'open', run: a.getAttribute('data-open') });
 });
-</script>
-</body></html>`;
+`,
+  });
 }
