@@ -15,6 +15,7 @@ import { MANAGED_BY } from '../../src/core/incluster/manifests';
 import { NO_AUDITOR_IMAGE } from '../../src/core/incluster/single';
 import type { KubeComplianceApi } from '../../src/extension';
 import type { RunRecord } from '../../src/features/scan/types';
+import { labelledObjects } from '../emulator/labelled';
 import { activateExtension, demoContainerNode, EXTENSION_ID, waitFor } from './util';
 
 const extRoot = (): string => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
@@ -26,20 +27,7 @@ const AUDITOR_DOUBLE_IMAGE = 'fleet.local/kube-compliance/cinc-auditor-double:te
 /** Every object in namespace demo labelled as Kube Compliance's (all kinds the runner creates, and the Job's pods). */
 async function leftInCluster(api: KubeComplianceApi): Promise<string[]> {
   const client = api.pool.client();
-  const q = { labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}` };
-  const left: string[] = [];
-  for (const [path, kind] of [
-    ['/apis/batch/v1/namespaces/demo/jobs', 'Job'],
-    ['/api/v1/namespaces/demo/pods', 'Pod'],
-    ['/api/v1/namespaces/demo/configmaps', 'ConfigMap'],
-    ['/api/v1/namespaces/demo/serviceaccounts', 'ServiceAccount'],
-    ['/apis/rbac.authorization.k8s.io/v1/namespaces/demo/roles', 'Role'],
-    ['/apis/rbac.authorization.k8s.io/v1/namespaces/demo/rolebindings', 'RoleBinding'],
-  ]) {
-    const r = await client.list<{ metadata: { name: string } }>(path, { query: q });
-    left.push(...r.items.map((i) => `${kind}/${i.metadata.name}`));
-  }
-  return left;
+  return labelledObjects(client, 'demo', `app.kubernetes.io/managed-by=${MANAGED_BY}`);
 }
 
 /** Records every progress notification's title and messages while `fn` runs (the real withProgress still runs). */

@@ -13,6 +13,7 @@ import { archiveFolder } from '../../src/core/incluster/archive';
 import { RUN_LABEL, type ScanUnitSpec } from '../../src/core/incluster/manifests';
 import { runInClusterUnit } from '../../src/core/incluster/runner';
 import { AUDITOR_DOUBLE_IMAGE } from '../emulator/auditor-image';
+import { labelledObjects } from '../emulator/labelled';
 import { startCluster, type Cluster } from '../emulator/index';
 
 const PROFILE = join(__dirname, '..', 'fixtures', 'profiles', 'demo-baseline');
@@ -43,20 +44,7 @@ function unit(over: Partial<ScanUnitSpec> = {}): ScanUnitSpec {
 
 /** Every object the run labelled, in the scanner namespace (all kinds the runner creates). */
 async function labelled(runId: string): Promise<string[]> {
-  const q = { labelSelector: `${RUN_LABEL}=${runId}` };
-  const left: string[] = [];
-  for (const [path, kind] of [
-    ['/apis/batch/v1/namespaces/demo/jobs', 'Job'],
-    ['/api/v1/namespaces/demo/pods', 'Pod'],
-    ['/api/v1/namespaces/demo/configmaps', 'ConfigMap'],
-    ['/api/v1/namespaces/demo/serviceaccounts', 'ServiceAccount'],
-    ['/apis/rbac.authorization.k8s.io/v1/namespaces/demo/roles', 'Role'],
-    ['/apis/rbac.authorization.k8s.io/v1/namespaces/demo/rolebindings', 'RoleBinding'],
-  ]) {
-    const r = await admin.list<{ metadata: { name: string } }>(path, { query: q });
-    left.push(...r.items.map((i) => `${kind}/${i.metadata.name}`));
-  }
-  return left;
+  return labelledObjects(admin, 'demo', `${RUN_LABEL}=${runId}`);
 }
 
 test('a full in-cluster scan: Job with the auditor image, token-authenticated exec into the target, verified report, everything deleted', async () => {
