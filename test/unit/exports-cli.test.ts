@@ -1,28 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { cli, root, scratch } from './cliHelpers';
 import { fixtureIndexData } from './fleetFixture';
 import { count, parseXml, xmlValid } from './exportsHelpers';
 
 // `kube-compliance export` as a real process: node --import tsx src/cli.ts … (what dist/cli.js is bundled from).
-const root = join(__dirname, '..', '..');
 const fixtures = process.env.KC_FIXTURES_DIR ?? join(root, 'test', 'fixtures');
 const reports = join(fixtures, 'reports');
-const tmp = mkdtempSync(join(tmpdir(), 'kc-export-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli.ts'), ...args], { cwd: root, encoding: 'utf8', input, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const file = (name: string, text: string): string => {
-  const p = join(tmp, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { tmp, file } = scratch('kc-export-');
 type Vuln = { STATUS: string; STIG_DATA: Array<{ VULN_ATTRIBUTE: string; ATTRIBUTE_DATA: string }>; FINDING_DETAILS: string };
 const vulns = (xml: string): Vuln[][] =>
   (parseXml(xml, ['iSTIG', 'VULN', 'STIG_DATA', 'SI_DATA']) as { CHECKLIST: { STIGS: { iSTIG: Array<{ VULN: Vuln[] }> } } }).CHECKLIST.STIGS.iSTIG.map((s) => s.VULN);

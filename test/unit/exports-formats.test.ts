@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { readCsv } from './cliHelpers';
 import { buildExport, SAF_CSV_COLUMNS, safTruncate, toHtml, toSafCsv, toXccdf, XCCDF_RESULTS } from '../../src/core/exports';
 import { count, entry, HOSTILE, hostileReport, load, parseXml, XML_FORBIDDEN, xmlValid } from './exportsHelpers';
 
@@ -77,35 +78,6 @@ test('XCCDF: hostile text is escaped and valid; ids stay NCName-safe; a report w
   assert.match(r.notes[0], /no STIG tag gid/);
   assert.match(r.files[0].content, /no STIG tag gid/);
 });
-
-/** RFC 4180 reader (quoted cells, doubled quotes, CRLF rows). */
-function readCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
 
 test("CSV: SAF hdf2csv's 16 columns, one row per control, Heimdall statuses, multi-line cells intact", () => {
   const rows = readCsv(toSafCsv([entry('rhel8-one-of-each-status.json', 'rhel8.json')]));

@@ -1,27 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { cli, root, scratch } from './cliHelpers';
 import { fixtureIndexData } from './fleetFixture';
 
 // The CLI as a real process: node --import tsx src/cli.ts … (what dist/cli.js is bundled from).
-const root = join(__dirname, '..', '..');
 const fixtures = process.env.KC_FIXTURES_DIR ?? join(root, 'test', 'fixtures');
 const reports = join(fixtures, 'reports');
-const tmp = mkdtempSync(join(tmpdir(), 'kc-cli-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli.ts'), ...args], { cwd: root, encoding: 'utf8', input, timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const file = (name: string, text: string): string => {
-  const p = join(tmp, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { tmp, file } = scratch('kc-cli-');
 
 test('summary --format json: exactly one JSON object with the contract keys (container-baseline)', () => {
   const r = cli(['summary', join(reports, 'container-baseline-local.json'), '--format', 'json']);

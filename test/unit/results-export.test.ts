@@ -2,39 +2,11 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readCsv } from './cliHelpers';
 import { CSV_COLUMNS, mdText, parseReport, toCsv, toMarkdownSummary, type Report } from '../../src/core/results';
 
 const fixtures = process.env.KC_FIXTURES_DIR ?? join(__dirname, '..', 'fixtures');
 const load = (name: string): Report => parseReport(readFileSync(join(fixtures, 'reports', name), 'utf8'));
-
-/** Minimal RFC 4180 reader for checking our output. */
-function readCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
 
 test('CSV: header plus one row per top-most control, quoted where needed', () => {
   const r = load('container-baseline-local.json');
